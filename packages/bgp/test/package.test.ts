@@ -1,0 +1,8 @@
+import assert from 'node:assert/strict';
+import { PACKAGE } from '../src/index.js';
+
+describe('@kroute/bgp', () => {
+  it('loads its entry point', () => {
+    assert.equal(PACKAGE, '@kroute/bgp');
+  });
+});
