@@ -1,1 +1,2 @@
 export const PACKAGE = '@kroute/bgp';
+export * from './wire/index.js';
