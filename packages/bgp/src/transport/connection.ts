@@ -5,6 +5,8 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { IpFamily } from './addresses.js';
 import { canonicalAddress, ipFamily } from './addresses.js';
+import { fdOf, readNoDelay, readTtl } from './sockets.js';
+import type { TtlSettings } from './ttl.js';
 import { ConnectionClosedError, SocketError, type TransportError, UpdateQueueOverflowError } from './errors.js';
 
 export type MessagePriority = 'control' | 'update';
@@ -142,6 +144,16 @@ export class BgpConnection extends EventEmitter<ConnectionEvents> {
       updateMessagesOut: this.#updateOut,
       updatesDiscarded: this.#discarded,
     };
+  }
+
+  /** The TTL and minimum TTL in force on the socket, read back from the kernel (diagnostics, tests). */
+  readTtl(): TtlSettings {
+    return readTtl(fdOf(this.#socket), this.info.remoteAddress);
+  }
+
+  /** Whether TCP_NODELAY is set, read back from the kernel. */
+  noDelay(): boolean {
+    return readNoDelay(fdOf(this.#socket));
   }
 
   /**

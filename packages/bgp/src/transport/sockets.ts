@@ -68,3 +68,7 @@ export function readTtl(fd: number, peer: string): TtlSettings {
     };
   });
 }
+
+export function readNoDelay(fd: number): boolean {
+  return nativeCall('read TCP_NODELAY', (n) => n.getInt(fd, n.constants.IPPROTO_TCP, n.constants.TCP_NODELAY) !== 0);
+}
