@@ -1,0 +1,152 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { VmBootError, VmStartError, VmTimeoutError, VmUsageError, lastLines } from './errors.js';
+import { SHARE_FILES, envFile } from './guest.js';
+import { ensureVmImage } from './image.js';
+import { DEFAULT_MEMORY_MB, QEMU_BINARY, qemuArgs } from './qemu.js';
+
+export interface RunInVmOptions {
+  /** Whole-run limit, boot included; qemu is killed when it passes. Default 180 s (TCG on a loaded 2-core host). */
+  timeoutMs?: number;
+  /** Exported to the script (names must be shell identifiers). */
+  env?: Record<string, string>;
+  /** Guest memory, default 1024. */
+  memoryMb?: number;
+}
+
+export interface VmRunResult {
+  /** The script's exit status (128 + n when a signal n ended it). */
+  code: number;
+  /** The script's stdout and stderr, interleaved as written. */
+  output: string;
+  /** From qemu's start to its exit: boot, script, power-off. The image set-up is not included. */
+  durationMs: number;
+}
+
+export const DEFAULT_TIMEOUT_MS = 180_000;
+/** Console bytes kept for error messages: enough for a panic trace, bounded for a chatty guest. */
+const CONSOLE_KEEP_BYTES = 64 * 1024;
+const TAIL_LINES = 60;
+
+const liveQemus = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** A test process that exits (mocha done, or killed by its own timeout) must not leave VMs spinning on the CPUs. */
+function trackQemu(child: ChildProcess): void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const qemu of liveQemus) qemu.kill('SIGKILL');
+    });
+  }
+  liveQemus.add(child);
+  child.on('close', () => liveQemus.delete(child));
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI_ESCAPES = /\x1b(?:\[[0-9;?]*[A-Za-z]|c)/g;
+
+function cleanConsole(raw: string): string {
+  return raw.replace(ANSI_ESCAPES, '').replace(/\r/g, '');
+}
+
+type QemuOutcome =
+  | { kind: 'exited'; code: number | null; signal: NodeJS.Signals | null; console: string }
+  | { kind: 'timeout'; console: string }
+  | { kind: 'spawn-failed'; error: Error };
+
+function runQemu(args: string[], timeoutMs: number): Promise<QemuOutcome> {
+  return new Promise((resolve) => {
+    const child = spawn(QEMU_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    trackQemu(child);
+    let console = '';
+    const keep = (chunk: Buffer) => {
+      console += chunk.toString('utf8');
+      if (console.length > CONSOLE_KEEP_BYTES * 2) console = console.slice(-CONSOLE_KEEP_BYTES);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ kind: 'spawn-failed', error });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const text = cleanConsole(console);
+      resolve(timedOut ? { kind: 'timeout', console: text } : { kind: 'exited', code, signal, console: text });
+    });
+  });
+}
+
+async function readOptional(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Boots Debian's stock kernel under qemu (TCG) with the host root shared read-only, runs `script` with bash as
+ * root inside it, and returns the script's exit status and output. The VM has no network devices; the script
+ * makes its own namespaces and links. Writable inside: /tmp, /var/tmp, /run (tmpfs) and $KROUTE_VM_SHARE (the
+ * per-run folder, deleted afterwards). The host's /tmp stays readable at $KROUTE_VM_HOST_TMP. `KROUTE_VM=1`.
+ * Rejects with VmStartError when qemu cannot start, VmBootError when the guest ends without an exit status,
+ * VmTimeoutError when the time limit passes; a failing script is a normal result with a non-zero code.
+ */
+export async function runInVm(script: string, opts: RunInVmOptions = {}): Promise<VmRunResult> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!(timeoutMs > 0)) throw new VmUsageError(`timeoutMs must be positive, got ${timeoutMs}`);
+  const env = envFile(opts.env ?? {});
+  const image = await ensureVmImage();
+  const shareDir = await mkdtemp(join(tmpdir(), 'kroute-vm-'));
+  try {
+    await writeFile(join(shareDir, SHARE_FILES.script), script.endsWith('\n') ? script : `${script}\n`);
+    await writeFile(join(shareDir, SHARE_FILES.env), env);
+    const args = qemuArgs({
+      vmlinux: image.vmlinux,
+      initrd: image.initrd,
+      stage2: image.stage2,
+      shareDir,
+      memoryMb: opts.memoryMb ?? DEFAULT_MEMORY_MB,
+    });
+    const started = performance.now();
+    const outcome = await runQemu(args, timeoutMs);
+    const durationMs = performance.now() - started;
+    if (outcome.kind === 'spawn-failed') {
+      throw new VmStartError(
+        `cannot start ${QEMU_BINARY} on this machine: ${outcome.error.message}; install qemu-system-x86 (scripts/setup-machine.sh)`,
+        { cause: outcome.error },
+      );
+    }
+    const output = (await readOptional(join(shareDir, SHARE_FILES.output))) ?? '';
+    const consoleTail = lastLines(outcome.console, TAIL_LINES);
+    const outputTail = lastLines(output, TAIL_LINES);
+    if (outcome.kind === 'timeout') throw new VmTimeoutError(timeoutMs, consoleTail, outputTail);
+    if (outcome.code !== 0) {
+      // The guest powering off or panicking ends qemu with status 0; anything else is qemu refusing to run.
+      const why = outcome.signal !== null ? `was killed by ${outcome.signal}` : `exited with status ${outcome.code}`;
+      throw new VmStartError(`${QEMU_BINARY} could not run the VM on this machine (it ${why}):\n${consoleTail}`);
+    }
+    const status = await readOptional(join(shareDir, SHARE_FILES.exitStatus));
+    const code = status === null ? NaN : Number.parseInt(status.trim(), 10);
+    if (!Number.isInteger(code)) {
+      throw new VmBootError(
+        'kroute VM ended without the script reporting an exit status (it failed to boot, or the guest crashed)',
+        consoleTail,
+        outputTail,
+      );
+    }
+    return { code, output, durationMs };
+  } finally {
+    await rm(shareDir, { recursive: true, force: true });
+  }
+}
