@@ -1,0 +1,112 @@
+// TCP-MD5 (RFC 2385) between namespaces: keys on the dual-stack listener (IPv4 peers as ::ffff:a.b.c.d) and on the
+// outbound socket before the SYN; wrong or missing keys never connect and the kernel counts the rejected segments.
+import assert from 'node:assert/strict';
+import { type BgpConnection, BgpListener, ConnectTimeoutError, connectPeer } from '../src/transport/index.js';
+import { NetnsLab, requireNetnsPrivileges } from './transport-lab.js';
+
+const A4 = '10.82.0.1';
+const B4 = '10.82.0.2';
+const A6 = 'fd82::1';
+const B6 = 'fd82::2';
+/** Long enough for a SYN and its answer on a veth; a rejected SYN is never answered, so this is the failure path. */
+const FAIL_TIMEOUT_MS = 1200;
+
+describe('transport: TCP-MD5', function () {
+  this.timeout(30_000);
+  let lab: NetnsLab;
+  let nsA: string;
+  let nsB: string;
+  let listener: BgpListener;
+  const open: BgpConnection[] = [];
+
+  before(async () => {
+    requireNetnsPrivileges();
+    lab = new NetnsLab('md5');
+    nsA = lab.ns('a');
+    nsB = lab.ns('b');
+    lab.link({ ns: nsA, addresses: [`${A4}/24`, `${A6}/64`] }, { ns: nsB, addresses: [`${B4}/24`, `${B6}/64`] });
+    listener = await BgpListener.listen({ netns: nsA, addresses: ['::'] });
+    listener.on('connection', (c) => {
+      open.push(c);
+      c.on('data', () => {});
+    });
+    listener.setPeer(B4, { md5Key: 'right-v4' });
+    listener.setPeer(B6, { md5Key: 'right-v6' });
+  });
+
+  afterEach(() => {
+    for (const c of open.splice(0)) c.destroy('test done');
+  });
+
+  after(async () => {
+    await listener?.close();
+    await lab?.cleanup();
+  });
+
+  const attempt = (host: string, md5Key: string | null) =>
+    connectPeer({ host, netns: nsB, md5Key, timeoutMs: FAIL_TIMEOUT_MS }).then((c) => {
+      open.push(c);
+      return c;
+    });
+
+  const neverConnects = async (host: string, md5Key: string | null): Promise<void> => {
+    await assert.rejects(attempt(host, md5Key), (e: unknown) => {
+      assert.ok(e instanceof ConnectTimeoutError, `expected a timeout, got ${String(e)}`);
+      return true;
+    });
+  };
+
+  for (const [family, local, remote, key] of [
+    ['IPv4 (mapped key on the dual-stack listener)', A4, B4, 'right-v4'],
+    ['IPv6', A6, B6, 'right-v6'],
+  ] as const) {
+    it(`${family}: the right key connects and both sockets carry it`, async () => {
+      const c = await attempt(local, key);
+      assert.equal(c.info.remoteAddress, local);
+      const accepted = lab.exec(nsA, 'ss', ['-tinHOe', 'state', 'established']);
+      const outbound = lab.exec(nsB, 'ss', ['-tinHOe', 'state', 'established']);
+      assert.match(accepted, new RegExp(`md5keys:(::ffff:)?${remote.replace(/\./g, '\\.')}/`), accepted);
+      assert.match(outbound, new RegExp(`md5keys:${local.replace(/\./g, '\\.')}/`), outbound);
+    });
+
+    it(`${family}: a wrong key never connects and TcpExtTCPMD5Failure counts up`, async () => {
+      const before = lab.counter(nsA, 'TcpExtTCPMD5Failure');
+      await neverConnects(local, 'wrong');
+      assert.ok(lab.counter(nsA, 'TcpExtTCPMD5Failure') > before);
+    });
+
+    it(`${family}: a missing key never connects and TcpExtTCPMD5NotFound counts up`, async () => {
+      const before = lab.counter(nsA, 'TcpExtTCPMD5NotFound');
+      await neverConnects(local, null);
+      assert.ok(lab.counter(nsA, 'TcpExtTCPMD5NotFound') > before);
+    });
+  }
+
+  it('changing the key on the live listener lets the next attempt with the new key connect', async () => {
+    await neverConnects(A4, 'rotated');
+    listener.setPeer(B4, { md5Key: 'rotated' });
+    await attempt(A4, 'rotated');
+    await neverConnects(A4, 'right-v4');
+  });
+
+  it('removing the key on the live listener lets an attempt without a key connect', async () => {
+    listener.setPeer(B6, { md5Key: null });
+    await attempt(A6, null);
+    const before = lab.counter(nsA, 'TcpExtTCPMD5Unexpected');
+    await neverConnects(A6, 'right-v6');
+    assert.ok(lab.counter(nsA, 'TcpExtTCPMD5Unexpected') > before, 'a signed SYN to a key-less listener is dropped');
+    listener.setPeer(B6, { md5Key: 'right-v6' });
+    await attempt(A6, 'right-v6');
+  });
+
+  it('removePeer() removes the key as well', async () => {
+    listener.setPeer(B4, { md5Key: 'right-v4' });
+    listener.removePeer(B4);
+    assert.ok(!listener.peers.includes(B4));
+    // Unsigned now: the handshake completes and the unknown-peer filter resets it.
+    const rejected = new Promise<string>((resolve) => listener.once('rejected', (info) => resolve(info.remoteAddress)));
+    attempt(A4, null).catch(() => undefined);
+    assert.equal(await rejected, B4);
+    listener.setPeer(B4, { md5Key: 'right-v4' });
+  });
+});
