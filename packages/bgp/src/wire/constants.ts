@@ -102,7 +102,11 @@ export const ErrorCode = {
   FSM: 5,
   CEASE: 6,
   ROUTE_REFRESH_MESSAGE: 7, // RFC 7313 §5
+  SEND_HOLD_TIMER_EXPIRED: 8, // RFC 9687 §3
 } as const;
+
+/** RFC 4271 §4.5: the subcode used when no specific one applies ("Unspecific"). */
+export const UNSPECIFIC_SUBCODE = 0;
 
 /** RFC 4271 §6.1. */
 export const HeaderErrorSubcode = {
@@ -117,6 +121,8 @@ export const OpenErrorSubcode = {
   BAD_PEER_AS: 2,
   BAD_BGP_IDENTIFIER: 3,
   UNSUPPORTED_OPTIONAL_PARAMETER: 4,
+  /** Deprecated by RFC 4271 §6.2; named so received NOTIFICATIONs can be described. */
+  AUTHENTICATION_FAILURE: 5,
   UNACCEPTABLE_HOLD_TIME: 6,
   UNSUPPORTED_CAPABILITY: 7,
   ROLE_MISMATCH: 11, // RFC 9234
@@ -130,6 +136,8 @@ export const UpdateErrorSubcode = {
   ATTRIBUTE_FLAGS_ERROR: 4,
   ATTRIBUTE_LENGTH_ERROR: 5,
   INVALID_ORIGIN_ATTRIBUTE: 6,
+  /** Deprecated by RFC 4271 §6.3; named so received NOTIFICATIONs can be described. */
+  AS_ROUTING_LOOP: 7,
   INVALID_NEXT_HOP_ATTRIBUTE: 8,
   OPTIONAL_ATTRIBUTE_ERROR: 9,
   INVALID_NETWORK_FIELD: 10,

@@ -3,3 +3,11 @@ export * from './constants.js';
 export * from './errors.js';
 export * from './types.js';
 export * from './header.js';
+// Part A: framing, OPEN/capabilities, NOTIFICATION, KEEPALIVE, ROUTE-REFRESH and the message dispatcher.
+export { EncodeError } from './encode-error.js';
+export * from './capabilities.js';
+export * from './open.js';
+export * from './notification.js';
+export * from './keepalive.js';
+export * from './route-refresh.js';
+export * from './reader.js';

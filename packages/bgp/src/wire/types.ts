@@ -22,6 +22,11 @@ export interface CodecContext {
   readonly extendedMessage: boolean;
   /** RFC 7911: families whose NLRI carry a 4-octet path identifier in this direction. */
   readonly addPath: ReadonlySet<Family>;
+  /**
+   * RFC 7313: both sides advertised enhanced route refresh, so the ROUTE-REFRESH reserved octet is a subtype and a
+   * bad ROUTE-REFRESH length is error 7/1 (§5). Absent means not negotiated.
+   */
+  readonly enhancedRouteRefresh?: boolean;
 }
 
 /** RFC 4271 defaults: 2-octet AS, 4096-octet messages, no ADD-PATH. */
