@@ -219,19 +219,26 @@ export class BgpListener extends EventEmitter<ListenerEvents> {
   }
 
   /**
-   * GTSM: the minimum TTL is checked by the kernel on the socket a segment reaches. SYNs reach the listener, so the
-   * listener demands the lowest minimum any configured peer allows (0 as soon as one peer has no GTSM); accepted
-   * sockets then get their peer's exact minimum.
+   * GTSM: the kernel checks the minimum TTL on the socket a segment reaches, and SYNs reach the listener, which
+   * is shared by all peers. So the listener demands, per address family, the lowest minimum any peer of that family
+   * allows (0 as soon as one of them has no GTSM); accepted sockets then get their own peer's minimum. With mixed
+   * peers a too-distant GTSM peer can complete the handshake, but its segments after that are dropped.
    */
   #updateListenerMinTtl(): void {
-    let min = Number.POSITIVE_INFINITY;
-    for (const settings of this.#peers.values()) min = Math.min(min, settings.ttl?.minTtl ?? NO_MIN_TTL);
-    const value = Number.isFinite(min) ? min : NO_MIN_TTL;
+    const minimum = (family: IpFamily): number => {
+      let min = Number.POSITIVE_INFINITY;
+      for (const [peer, settings] of this.#peers) {
+        if (ipFamily(peer) === family) min = Math.min(min, settings.ttl?.minTtl ?? NO_MIN_TTL);
+      }
+      return Number.isFinite(min) ? min : NO_MIN_TTL;
+    };
+    const v4 = minimum(4);
+    const v6 = minimum(6);
     for (const s of this.#sockets) {
       nativeCall('listener minimum TTL', (n) => {
         const c = n.constants;
-        if (s.family === 4 || s.dualStack) n.setInt(s.fd, c.IPPROTO_IP, c.IP_MINTTL, value);
-        if (s.family === 6) n.setInt(s.fd, c.IPPROTO_IPV6, c.IPV6_MINHOPCOUNT, value);
+        if (s.family === 4 || s.dualStack) n.setInt(s.fd, c.IPPROTO_IP, c.IP_MINTTL, v4);
+        if (s.family === 6) n.setInt(s.fd, c.IPPROTO_IPV6, c.IPV6_MINHOPCOUNT, v6);
       });
     }
   }

@@ -1,0 +1,149 @@
+// Multihop TTL and GTSM (RFC 5082) across a router namespace:  A ── R ── B  (B is two hops from A).
+import assert from 'node:assert/strict';
+import {
+  type BgpConnection,
+  BgpListener,
+  connectPeer,
+  ConnectFailedError,
+  ConnectTimeoutError,
+  ttlSettings,
+} from '../src/transport/index.js';
+import { NetnsLab, requireNetnsPrivileges, waitFor } from './transport-lab.js';
+
+const FAIL_TIMEOUT_MS = 1200;
+
+interface Plan {
+  family: string;
+  a: string;
+  b: string;
+}
+const PLANS: Plan[] = [
+  { family: 'IPv4', a: '10.83.1.1', b: '10.83.2.2' },
+  { family: 'IPv6', a: 'fd83:1::1', b: 'fd83:2::2' },
+];
+
+function collect(conn: BgpConnection): Buffer[] {
+  const chunks: Buffer[] = [];
+  conn.on('data', (c) => chunks.push(Buffer.from(c)));
+  return chunks;
+}
+
+describe('transport: multihop TTL and GTSM across a router namespace', function () {
+  this.timeout(40_000);
+  let lab: NetnsLab;
+  let nsA: string;
+  let nsR: string;
+  let nsB: string;
+  let listener: BgpListener;
+  const accepted: BgpConnection[] = [];
+  const open: BgpConnection[] = [];
+
+  before(async () => {
+    requireNetnsPrivileges();
+    lab = new NetnsLab('mh');
+    nsA = lab.ns('a');
+    nsR = lab.ns('r');
+    nsB = lab.ns('b');
+    lab.link({ ns: nsA, addresses: ['10.83.1.1/24', 'fd83:1::1/64'] }, { ns: nsR, addresses: ['10.83.1.254/24', 'fd83:1::fe/64'] });
+    lab.link({ ns: nsR, addresses: ['10.83.2.254/24', 'fd83:2::fe/64'] }, { ns: nsB, addresses: ['10.83.2.2/24', 'fd83:2::2/64'] });
+    lab.exec(nsR, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
+    lab.exec(nsR, 'sysctl', ['-qw', 'net.ipv6.conf.all.forwarding=1']);
+    lab.exec(nsA, 'ip', ['route', 'add', 'default', 'via', '10.83.1.254']);
+    lab.exec(nsA, 'ip', ['-6', 'route', 'add', 'default', 'via', 'fd83:1::fe']);
+    lab.exec(nsB, 'ip', ['route', 'add', 'default', 'via', '10.83.2.254']);
+    lab.exec(nsB, 'ip', ['-6', 'route', 'add', 'default', 'via', 'fd83:2::fe']);
+    listener = await BgpListener.listen({ netns: nsB, addresses: ['0.0.0.0', '::'] });
+    listener.on('connection', (c) => {
+      accepted.push(c);
+      open.push(c);
+    });
+  });
+
+  afterEach(() => {
+    for (const c of open.splice(0)) c.destroy('test done');
+    accepted.length = 0;
+  });
+
+  after(async () => {
+    await listener?.close();
+    await lab?.cleanup();
+  });
+
+  const fails = async (attempt: Promise<BgpConnection>): Promise<void> => {
+    await assert.rejects(attempt, (e: unknown) => {
+      // A SYN that dies on the way draws an ICMP time-exceeded, which TCP treats as a soft error: the attempt
+      // normally runs into its timeout, but EHOSTUNREACH is a correct outcome too.
+      assert.ok(e instanceof ConnectTimeoutError || e instanceof ConnectFailedError, String(e));
+      return true;
+    });
+  };
+
+  for (const { family, a, b } of PLANS) {
+    it(`${family}: a peer two hops away connects with TTL 2 and not with TTL 1`, async () => {
+      listener.setPeer(a, { ttl: ttlSettings({ peerType: 'external', multihopTtl: 2 }) });
+      await fails(connectPeer({ host: b, netns: nsA, ttl: ttlSettings({ peerType: 'external' }).ttl, timeoutMs: FAIL_TIMEOUT_MS }));
+      assert.equal(accepted.length, 0);
+
+      const client = await connectPeer({ host: b, netns: nsA, ttl: 2, timeoutMs: 5000 });
+      open.push(client);
+      await waitFor('the listener to accept', () => accepted.length === 1);
+      const server = accepted[0] as BgpConnection;
+      const atServer = collect(server);
+      const atClient = collect(client);
+      client.send(Uint8Array.from([1]), 'control');
+      server.send(Uint8Array.from([2]), 'control');
+      await waitFor('bytes both ways', () => atServer.length > 0 && atClient.length > 0);
+      assert.deepEqual(server.readTtl(), { ttl: 2, minTtl: 0 });
+    });
+
+    it(`${family}: the accepted socket sends with the peer's TTL (1 dies at the router)`, async () => {
+      listener.setPeer(a, { ttl: ttlSettings({ peerType: 'external' }) });
+      const exceededBefore = lab.counter(nsR, family === 'IPv4' ? 'IcmpOutTimeExcds' : 'Icmp6OutTimeExcds');
+      // The SYN-ACK leaves the listener with TTL 255, so the handshake completes; the data after it does not.
+      const client = await connectPeer({ host: b, netns: nsA, ttl: 2, timeoutMs: 5000 });
+      open.push(client);
+      await waitFor('the listener to accept', () => accepted.length === 1);
+      const server = accepted[0] as BgpConnection;
+      const atServer = collect(server);
+      const atClient = collect(client);
+      client.send(Uint8Array.from([1]), 'control');
+      server.send(Uint8Array.from([2]), 'control');
+      await waitFor('bytes from the client', () => atServer.length > 0);
+      await waitFor('the router to drop our TTL-1 data', () =>
+        lab.counter(nsR, family === 'IPv4' ? 'IcmpOutTimeExcds' : 'Icmp6OutTimeExcds') > exceededBefore,
+      );
+      assert.equal(atClient.length, 0);
+    });
+
+    it(`${family}: GTSM — 1 hop allowed drops the two-hop peer (TcpExtTCPMinTTLDrop), 2 hops allowed connects`, async () => {
+      listener.setPeer(a, { ttl: ttlSettings({ peerType: 'external', ttlSecurity: 1 }) });
+      const gtsm1 = ttlSettings({ peerType: 'external', ttlSecurity: 1 });
+      const dropsBefore = lab.counter(nsB, 'TcpExtTCPMinTTLDrop');
+      await fails(connectPeer({ host: b, netns: nsA, ...gtsm1, timeoutMs: FAIL_TIMEOUT_MS }));
+      assert.ok(lab.counter(nsB, 'TcpExtTCPMinTTLDrop') > dropsBefore, 'the SYN arrived with TTL 254 < 255');
+      assert.equal(accepted.length, 0);
+
+      listener.setPeer(a, { ttl: ttlSettings({ peerType: 'external', ttlSecurity: 2 }) });
+      const gtsm2 = ttlSettings({ peerType: 'external', ttlSecurity: 2 });
+      const client = await connectPeer({ host: b, netns: nsA, ...gtsm2, timeoutMs: 5000 });
+      open.push(client);
+      await waitFor('the listener to accept', () => accepted.length === 1);
+      const server = accepted[0] as BgpConnection;
+      assert.deepEqual(server.readTtl(), { ttl: 255, minTtl: 254 });
+      assert.deepEqual(client.readTtl(), { ttl: 255, minTtl: 254 });
+      const atServer = collect(server);
+      const atClient = collect(client);
+      client.send(Uint8Array.from([1]), 'control');
+      server.send(Uint8Array.from([2]), 'control');
+      await waitFor('bytes both ways', () => atServer.length > 0 && atClient.length > 0);
+    });
+
+    it(`${family}: GTSM drops a peer that sends with a lower TTL`, async () => {
+      listener.setPeer(a, { ttl: ttlSettings({ peerType: 'external', ttlSecurity: 2 }) });
+      const dropsBefore = lab.counter(nsB, 'TcpExtTCPMinTTLDrop');
+      await fails(connectPeer({ host: b, netns: nsA, ttl: 64, timeoutMs: FAIL_TIMEOUT_MS }));
+      assert.ok(lab.counter(nsB, 'TcpExtTCPMinTTLDrop') > dropsBefore);
+      assert.equal(accepted.length, 0);
+    });
+  }
+});
