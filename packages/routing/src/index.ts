@@ -1,1 +1,2 @@
 export const PACKAGE = '@kroute/routing';
+export * from './netlink/index.js';
