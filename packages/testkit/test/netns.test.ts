@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { CommandError, Lab, requireNetns, run, TestkitError, useLab } from '../src/index.js';
+import { readFileSync } from 'node:fs';
+import { CommandError, Lab, requireNetns, run, TestkitError, useLab, waitFor } from '../src/index.js';
 import { namespaceExists } from './helpers.js';
 
 describe('Lab: namespaces and veth links', () => {
@@ -74,9 +75,11 @@ describe('Lab: namespaces and veth links', () => {
     const p = ns.spawn('sh', ['-c', 'echo started; ip -o link show lo; exec sleep 600'], { logFile: lab().file('spawn.log') });
     const where = (await run('ip', ['netns', 'identify', String(p.pid)])).stdout.trim();
     assert.equal(where, ns.name, 'the process lives in the namespace');
+    await waitFor(() => p.output().includes('lo:'), { what: 'the process output' });
     await p.stop('SIGTERM', 1_000);
     assert.equal(await p.exited, null, 'ended by the signal');
-    assert.match(p.output(), /started/);
+    assert.match(p.output(), /^started\n/);
+    assert.match(readFileSync(lab().file('spawn.log'), 'utf8'), /^started\n/, 'output also went to the log file');
   });
 
   it('refuses to work after cleanup', async () => {

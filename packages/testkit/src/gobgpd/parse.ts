@@ -17,6 +17,8 @@ export interface GobgpNeighbor {
   /** The peer's BGP identifier, once an OPEN was received. */
   routerId: string | undefined;
   localAddress: string | undefined;
+  /** The port gobgpd connects to, when not 179. */
+  remotePort: number | undefined;
   passive: boolean;
   /** The configured TCP-MD5 key, if any. */
   password: string | undefined;
@@ -145,6 +147,7 @@ function parseNeighbor(p: Json): GobgpNeighbor {
     state: normaliseState(state.session_state),
     routerId: str(state.router_id),
     localAddress: str(transport.local_address),
+    remotePort: num(transport.remote_port),
     passive: transport.passive_mode === true,
     password: str(conf.auth_password),
     families: afiSafis.map((a) => familyName(at(a, 'config', 'family'))),
