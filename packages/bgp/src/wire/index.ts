@@ -11,3 +11,10 @@ export * from './notification.js';
 export * from './keepalive.js';
 export * from './route-refresh.js';
 export * from './reader.js';
+// Part B: UPDATE, path attributes, NLRI and RFC 7606 error handling.
+export * from './address.js';
+export * from './nlri.js';
+export * from './attribute-errors.js';
+export * from './attributes/index.js';
+export * from './update.js';
+export * from './message.js';

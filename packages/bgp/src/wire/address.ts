@@ -1,0 +1,90 @@
+// IP addresses as they appear inside path attributes and NLRI: octets on the wire, text in the message model.
+// Formatting runs once per UPDATE (next hops, aggregators), never per prefix, so clarity wins over tricks here.
+import { isIPv4, isIPv6 } from 'node:net';
+
+export const IPV4_OCTETS = 4;
+export const IPV6_OCTETS = 16;
+const IPV6_WORDS = 8;
+
+/** Text that is not an IP address or prefix was handed to an encoder or parser: a caller bug, not a protocol error. */
+export class AddressParseError extends Error {
+  override readonly name = 'AddressParseError';
+}
+
+export function formatIpv4At(bytes: Uint8Array, offset: number): string {
+  return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
+}
+
+/** The four octets of an IPv4 address as an unsigned 32-bit number. */
+export function readUint32(bytes: Uint8Array, offset: number): number {
+  return ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
+}
+
+export function writeUint32(bytes: Uint8Array, offset: number, value: number): void {
+  bytes[offset] = value >>> 24;
+  bytes[offset + 1] = (value >>> 16) & 0xff;
+  bytes[offset + 2] = (value >>> 8) & 0xff;
+  bytes[offset + 3] = value & 0xff;
+}
+
+/** Writes dotted-quad `text` as 4 octets at `offset`. */
+export function writeIpv4(text: string, bytes: Uint8Array, offset: number): void {
+  if (!isIPv4(text)) throw new AddressParseError(`not an IPv4 address: ${JSON.stringify(text)}`);
+  const parts = text.split('.');
+  for (let i = 0; i < IPV4_OCTETS; i++) bytes[offset + i] = Number(parts[i]);
+}
+
+/** Writes `text` as 16 octets at `offset` (RFC 4291 §2.2 text forms, including an embedded IPv4 tail). */
+export function writeIpv6(text: string, bytes: Uint8Array, offset: number): void {
+  if (!isIPv6(text)) throw new AddressParseError(`not an IPv6 address: ${JSON.stringify(text)}`);
+  let body = text;
+  const tailStart = body.lastIndexOf(':') + 1;
+  const tail = body.slice(tailStart);
+  if (tail.includes('.')) {
+    const v4 = new Uint8Array(IPV4_OCTETS);
+    writeIpv4(tail, v4, 0);
+    body = `${body.slice(0, tailStart)}${((v4[0]! << 8) | v4[1]!).toString(16)}:${((v4[2]! << 8) | v4[3]!).toString(16)}`;
+  }
+  const groups = (s: string): number[] => (s === '' ? [] : s.split(':').map((g) => parseInt(g, 16)));
+  const gap = body.indexOf('::');
+  let words: number[];
+  if (gap >= 0) {
+    const head = groups(body.slice(0, gap));
+    const rest = groups(body.slice(gap + 2));
+    words = [...head, ...new Array<number>(IPV6_WORDS - head.length - rest.length).fill(0), ...rest];
+  } else {
+    words = groups(body);
+  }
+  for (let i = 0; i < IPV6_WORDS; i++) {
+    bytes[offset + 2 * i] = words[i]! >>> 8;
+    bytes[offset + 2 * i + 1] = words[i]! & 0xff;
+  }
+}
+
+/** RFC 5952 §4 text: lower case, no leading zeros, the longest run (at least two) of zero words shown as "::". */
+export function formatIpv6At(bytes: Uint8Array, offset: number): string {
+  const words = new Array<number>(IPV6_WORDS);
+  for (let i = 0; i < IPV6_WORDS; i++) words[i] = (bytes[offset + 2 * i]! << 8) | bytes[offset + 2 * i + 1]!;
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < IPV6_WORDS; ) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < IPV6_WORDS && words[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = (ws: number[]): string => ws.map((w) => w.toString(16)).join(':');
+  if (bestStart < 0) return hex(words);
+  return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLength))}`;
+}
+
+export function isIpv6Text(text: string): boolean {
+  return isIPv6(text);
+}
