@@ -7,7 +7,7 @@ import { AF_INET, AF_INET6, FOU_ATTR_AF, FOU_ATTR_IPPROTO, FOU_ATTR_PORT, FOU_AT
 import { beginGenlMessage } from './genl.js';
 import type { IpFamily } from './ip.js';
 import { attrBe16, attrU8, parseAttributes } from './reader.js';
-import { CHANGE_FLAGS, makeRequest, newFlags, type NetlinkRequest } from './request.js';
+import { CHANGE_FLAGS, makeRequest, type NetlinkRequest } from './request.js';
 import type { NetlinkWriter } from './writer.js';
 
 /** A FOU receive port. */
@@ -31,19 +31,16 @@ export interface DecodedFouPort {
 }
 
 /**
- * Writes a FOU command. iproute2 (ip/ipfou.c) order: PORT, TYPE (gue only), IPPROTO (direct only), AF.
- * Only port and family identify a port for FOU_CMD_DEL.
+ * Writes a FOU command. iproute2 (ip/ipfou.c) order: PORT, TYPE, AF, IPPROTO. The kernel identifies a port to
+ * delete by port and family; iproute2 still sends a type there (direct unless told), and so do we.
  */
 export function encodeFouMessage(w: NetlinkWriter, familyId: number, cmd: number, flags: number, fou: FouPort, seq = 0): void {
+  const type = fou.type ?? (cmd === FOU_CMD_ADD ? 'gue' : 'direct');
   beginGenlMessage(w, familyId, flags, cmd, FOU_GENL_VERSION, seq);
   w.attrBe16(FOU_ATTR_PORT, fou.port);
-  if (cmd === FOU_CMD_ADD) {
-    const type = fou.type ?? 'gue';
-    if (type === 'gue') w.attrU8(FOU_ATTR_TYPE, FOU_ENCAP_GUE);
-    if (fou.ipproto !== undefined) w.attrU8(FOU_ATTR_IPPROTO, fou.ipproto);
-    if (type === 'direct') w.attrU8(FOU_ATTR_TYPE, FOU_ENCAP_DIRECT);
-  }
+  w.attrU8(FOU_ATTR_TYPE, type === 'gue' ? FOU_ENCAP_GUE : FOU_ENCAP_DIRECT);
   w.attrU8(FOU_ATTR_AF, fou.family ?? AF_INET);
+  if (fou.ipproto !== undefined) w.attrU8(FOU_ATTR_IPPROTO, fou.ipproto);
   w.endMessage();
 }
 
@@ -66,9 +63,9 @@ function describeFou(verb: string, fou: FouPort): string {
   return `${verb} fou port ${fou.port}${v6}`;
 }
 
+/** FOU_CMD_ADD; the family has no create/replace semantics, so iproute2 (and we) send REQUEST|ACK only. */
 export function addFouRequest(familyId: number, fou: FouPort): NetlinkRequest {
-  const flags = newFlags('add');
-  return makeRequest(describeFou('add', fou), false, (w, seq) => encodeFouMessage(w, familyId, FOU_CMD_ADD, flags, fou, seq));
+  return makeRequest(describeFou('add', fou), false, (w, seq) => encodeFouMessage(w, familyId, FOU_CMD_ADD, CHANGE_FLAGS, fou, seq));
 }
 
 export function deleteFouRequest(familyId: number, fou: FouPort): NetlinkRequest {

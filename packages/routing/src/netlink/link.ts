@@ -232,7 +232,7 @@ function writeVxlanData(w: NetlinkWriter, v: VxlanInfo): void {
 
 function writeLinkInfo(w: NetlinkWriter, info: LinkInfo): void {
   w.beginNest(IFLA_LINKINFO);
-  w.attrString(IFLA_INFO_KIND, info.kind);
+  w.attrStringUnterminated(IFLA_INFO_KIND, info.kind);
   if (info.kind === 'vxlan' && info.vxlan) {
     w.beginNest(IFLA_INFO_DATA);
     writeVxlanData(w, info.vxlan);

@@ -158,6 +158,12 @@ export class NetlinkWriter {
     this.buf[at + n] = 0;
   }
 
+  /** A string attribute without the NUL: iproute2 sends IFLA_INFO_KIND this way; the kernel accepts both. */
+  attrStringUnterminated(type: number, s: string): void {
+    const n = Buffer.byteLength(s);
+    this.buf.write(s, this.attrHeader(type, n));
+  }
+
   /** An IPv4 or IPv6 address attribute, in network order. */
   attrAddress(type: number, address: string): void {
     const at = this.attrHeader(type, address.includes(':') ? 16 : 4);
