@@ -31,6 +31,21 @@ export class TrackedProcess implements ManagedProcess {
     readonly description: string,
     logFile?: string,
   ) {
+    let finish: (code: number | null) => void = () => undefined;
+    this.exited = new Promise((resolve) => {
+      finish = (code) => {
+        if (this.hasExited) return;
+        this.hasExited = true;
+        this.log?.end();
+        resolve(code);
+      };
+    });
+    // 'close' rather than 'exit': it fires after the output pipes drain, so output() is complete by then.
+    child.once('close', (code) => finish(code));
+    // Without a listener a failed spawn would be an uncaught exception; after a failed spawn no 'close' may follow.
+    child.once('error', () => {
+      if (child.pid === undefined) finish(null);
+    });
     if (child.pid === undefined) {
       throw new TestkitError(`could not start ${description} (spawn failed before a pid was assigned)`);
     }
@@ -43,20 +58,6 @@ export class TrackedProcess implements ManagedProcess {
     };
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
-    this.exited = new Promise((resolve) => {
-      // 'close' rather than 'exit': it fires after the output pipes drain, so output() is complete by then.
-      child.once('close', (code) => {
-        this.hasExited = true;
-        this.log?.end();
-        resolve(code);
-      });
-      child.once('error', () => {
-        if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) return;
-        this.hasExited = true;
-        this.log?.end();
-        resolve(null);
-      });
-    });
   }
 
   get running(): boolean {

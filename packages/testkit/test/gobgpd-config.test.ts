@@ -7,7 +7,6 @@ import {
   TestkitError,
   useLab,
   waitFor,
-  type Gobgpd,
   type GobgpdNeighborConfig,
 } from '../src/index.js';
 
@@ -111,11 +110,9 @@ describe('gobgpd features over real sessions', function () {
       startGobgpd(c1Ns, { asn: AS, routerId: '10.7.1.2', neighbors: [{ address: '10.7.1.1', asn: AS, ttlSecurityHops: 1 }] }),
       startGobgpd(c2Ns, { asn: AS, routerId: '10.7.2.2', neighbors: [{ address: '10.7.2.1', asn: AS, ttlSecurityHops: 1 }] }),
     ]);
-    for (const [g, peer] of [[c1, '10.7.1.1'], [c2, '10.7.2.1']] as Array<[Gobgpd, string]>) {
-      await waitFor(async () => (await g.neighborState(peer)) === 'established', { what: `${g.ns.label} up with the reflector`, timeoutMs: 30_000 });
-    }
+    await Promise.all([c1.waitForState('10.7.1.1'), c2.waitForState('10.7.2.1')]);
     await c1.addRoute('10.70.0.0/24', { nextHop: '10.7.1.2' });
-    const r = await waitFor(async () => (await c2.rib('ipv4')).find((x) => x.prefix === '10.70.0.0/24'), { what: 'reflected route at c2' });
+    const r = await c2.waitForRoute('10.70.0.0/24');
     // RFC 4456 §8: the reflector adds ORIGINATOR_ID (the originator's router id) and prepends its CLUSTER_ID.
     assert.equal(r.originatorId, '10.7.1.2');
     assert.deepEqual(r.clusterList, ['10.7.0.1']);
@@ -138,9 +135,7 @@ describe('gobgpd features over real sessions', function () {
     assert.ok(n?.raw && JSON.stringify(n.raw).includes('GracefulRestartCapability'), 'GR capability negotiated');
 
     await a.stop('SIGKILL'); // a crash, not a Cease: RFC 4724 §4.2 says the receiver keeps the routes as stale
-    const after = await waitFor(async () => (await b.rib('ipv4')).find((x) => x.prefix === '10.80.0.0/24' && x.stale), {
-      what: 'route at b marked stale',
-    });
+    const after = await b.waitForRoute('10.80.0.0/24', { accept: (r) => r.stale });
     assert.equal(after.nextHop, '10.8.0.1');
   });
 });

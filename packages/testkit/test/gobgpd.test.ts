@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
 import { GobgpdError, requireGobgpd, requireNetns, startGobgpd, useLab, waitFor, type Gobgpd, type GobgpRoute } from '../src/index.js';
+import { pidAlive } from './helpers.js';
 
 const AS_A = 65001;
 const AS_B = 65002;
 /** Short timers, so sessions come up and notice drops within seconds. */
 const FAST = { holdTime: 9, keepalive: 3, connectRetry: 1 };
-
-async function established(g: Gobgpd, peer: string): Promise<void> {
-  await waitFor(async () => (await g.neighborState(peer)) === 'established', {
-    what: `session ${g.ns.label} -> ${peer} established`,
-    timeoutMs: 30_000,
-  });
-}
 
 async function routeIn(g: Gobgpd, family: 'ipv4' | 'ipv6', prefix: string): Promise<GobgpRoute> {
   return waitFor(async () => (await g.rib(family)).find((r) => r.prefix === prefix), {
@@ -55,9 +49,9 @@ describe('gobgpd peers in namespaces', function () {
   });
 
   it('establishes an MD5-signed IPv4 session and an IPv6 session', async () => {
-    await established(a, '10.4.0.2');
-    await established(a, 'fd04::2');
-    await established(b, '10.4.0.1');
+    await a.waitForState('10.4.0.2');
+    await a.waitForState('fd04::2');
+    await b.waitForState('10.4.0.1');
     const n = (await b.neighbors()).find((x) => x.address === '10.4.0.1');
     assert.ok(n);
     assert.equal(n.asn, AS_A);
@@ -87,7 +81,7 @@ describe('gobgpd peers in namespaces', function () {
 
   it('exchanges an IPv6 route over the IPv6 session', async () => {
     await b.addRoute('fd40::/64', { nextHop: 'fd04::2', localPref: 300 });
-    const r = await routeIn(a, 'ipv6', 'fd40::/64');
+    const r = await a.waitForRoute('fd40::/64');
     assert.equal(r.nextHop, 'fd04::2');
     assert.deepEqual(r.asPath, [AS_B]);
     assert.equal(r.neighbor, 'fd04::2');
@@ -103,9 +97,10 @@ describe('gobgpd peers in namespaces', function () {
 
   it('stop() takes the session down and the peer notices', async () => {
     await a.stop();
-    assert.notEqual(await a.process.exited, undefined);
+    assert.equal(pidAlive(a.process.pid), false);
     await waitFor(async () => (await b.neighborState('10.4.0.1')) !== 'established', { what: 'b sees the session drop' });
     assert.match(a.log(), /Peer Up/);
+    await assert.rejects(a.cli('neighbor'), GobgpdError, 'the CLI fails once gobgpd is gone');
   });
 });
 
@@ -134,5 +129,16 @@ describe('startGobgpd failures', function () {
     const ns = await lab().netns('ok');
     const g = await startGobgpd(ns, { asn: 65001, routerId: '10.5.0.1', port: -1, neighbors: [] });
     await assert.rejects(g.cli('neighbor', '10.99.99.99'), (err: unknown) => err instanceof GobgpdError && /10\.99\.99\.99/.test(err.message));
+  });
+
+  it('waitForState() times out naming the session and the state it was stuck in', async () => {
+    const ns = await lab().netns('lonely');
+    const g = await startGobgpd(ns, { asn: 65001, routerId: '10.5.0.2', neighbors: [{ address: '10.55.0.1', asn: 65002 }] });
+    await assert.rejects(g.waitForState('10.55.0.1', 'established', 1_500), (err: unknown) => {
+      assert.ok(err instanceof GobgpdError);
+      assert.match(err.message, /waiting for lonely: session with 10\.55\.0\.1 established; its state was (idle|connect|active)/);
+      assert.match(err.message, /gobgpd log tail/);
+      return true;
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { CommandError, GobgpdError } from '../errors.js';
+import { CommandError, GobgpdError, WaitTimeoutError } from '../errors.js';
 import type { Netns } from '../netns.js';
 import type { ManagedProcess } from '../process.js';
 import { waitFor } from '../wait.js';
@@ -13,6 +13,8 @@ const API_READY_TIMEOUT_MS = 15_000;
 const API_POLL_MS = 50;
 const LOG_TAIL_LINES = 30;
 const CLI_TIMEOUT_MS = 15_000;
+/** gobgpd's first connect attempt comes up to several seconds after start; allow for a retry or two. */
+const SESSION_TIMEOUT_MS = 30_000;
 
 export type RibFamily = 'ipv4' | 'ipv6';
 
@@ -49,6 +51,14 @@ export interface Gobgpd {
   rib(family?: RibFamily): Promise<GobgpRoute[]>;
   /** The Adj-RIB-In of one neighbor. */
   adjIn(neighbor: string, family?: RibFamily): Promise<GobgpRoute[]>;
+  /**
+   * Waits until the session with `address` reaches `state` (default `established`); throws naming the last state.
+   * Wait on state rather than sleeping: after a session drops gobgpd stays Idle for a few seconds and refuses
+   * connections, so how long it takes varies.
+   */
+  waitForState(address: string, state?: BgpState, timeoutMs?: number): Promise<void>;
+  /** Waits until `prefix` is in the global RIB (and satisfies `accept`, if given), and returns its best path. */
+  waitForRoute(prefix: string, opts?: { family?: RibFamily; accept?: (route: GobgpRoute) => boolean; timeoutMs?: number }): Promise<GobgpRoute>;
   /** Originates a route (`gobgp global rib add`). The family follows from the prefix. */
   addRoute(prefix: string, opts?: AddRouteOptions): Promise<void>;
   /** Withdraws a route originated with {@link addRoute}. */
@@ -117,6 +127,38 @@ class RunningGobgpd implements Gobgpd {
 
   async adjIn(neighbor: string, family: RibFamily = 'ipv4'): Promise<GobgpRoute[]> {
     return parseRib(await this.cli('neighbor', neighbor, 'adj-in', '-a', family, '-j'));
+  }
+
+  async waitForState(address: string, state: BgpState = 'established', timeoutMs = SESSION_TIMEOUT_MS): Promise<void> {
+    let last: BgpState | undefined;
+    const what = `${this.ns.label}: session with ${address} ${state}`;
+    try {
+      await waitFor(
+        async () => {
+          last = await this.neighborState(address);
+          return last === state;
+        },
+        { what, timeoutMs },
+      );
+    } catch (err) {
+      const why = err instanceof WaitTimeoutError ? `timed out after ${timeoutMs} ms waiting for ${what}` : String(err);
+      throw new GobgpdError(`${why}; its state was ${last ?? 'unknown (no such neighbor)'}\n--- gobgpd log tail ---\n${this.logTail()}`);
+    }
+  }
+
+  async waitForRoute(
+    prefix: string,
+    opts: { family?: RibFamily; accept?: (route: GobgpRoute) => boolean; timeoutMs?: number } = {},
+  ): Promise<GobgpRoute> {
+    const family = opts.family ?? familyOfPrefix(prefix);
+    const accept = opts.accept ?? (() => true);
+    return waitFor(
+      async () => {
+        const paths = (await this.rib(family)).filter((r) => r.prefix === prefix && accept(r));
+        return paths.find((r) => r.best) ?? paths[0];
+      },
+      { what: `${prefix} in ${this.ns.label}'s ${family} RIB`, timeoutMs: opts.timeoutMs ?? SESSION_TIMEOUT_MS },
+    );
   }
 
   async addRoute(prefix: string, opts: AddRouteOptions = {}): Promise<void> {
