@@ -1,0 +1,108 @@
+// What the REST API (and so the CLI) can see of a running agent: the contract of ../shared/DESIGN.md, as types.
+// The agent runtime implements KrouteView over the speaker, the reconciler and the tunnel manager; tests use fakes.
+
+export type ApiFamily = 'ipv4-unicast' | 'ipv6-unicast';
+export const API_FAMILIES: readonly ApiFamily[] = ['ipv4-unicast', 'ipv6-unicast'];
+
+export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
+
+export interface StatusView {
+  asn: number;
+  routerId: string;
+  version: string;
+  uptimeSeconds: number;
+  listen: Array<{ address: string; port: number }>;
+}
+
+export interface NeighborView {
+  address: string;
+  port: number;
+  asn: number;
+  localAddress: string;
+  type: 'internal' | 'external';
+  state: SessionState;
+  uptimeSeconds: number;
+  holdTime: number;
+  keepaliveInterval: number;
+  families: string[];
+  capabilities: string[];
+  gracefulRestart: { enabled: boolean; restartTime?: number; peerRestartTime?: number; peerRestarting?: boolean; staleRoutes?: number };
+  prefixes: { received: number; accepted: number; advertised: number };
+  messages: { sent: Record<string, number>; received: Record<string, number> };
+  lastError: string | null;
+}
+
+export interface PathView {
+  best: boolean;
+  nextHop: string;
+  asPath: number[];
+  origin: 'igp' | 'egp' | 'incomplete';
+  localPref: number | null;
+  med: number | null;
+  communities: string[];
+  largeCommunities: string[];
+  /** The peer the path came from, or "local" for an originated path. */
+  peer: string;
+  stale: boolean;
+  ageSeconds: number;
+}
+
+export interface RouteView {
+  prefix: string;
+  paths: PathView[];
+}
+
+export interface RibQuery {
+  family: ApiFamily;
+  /** Only this prefix (exact match). */
+  prefix?: string;
+  /** Resume after this prefix, in the iteration order of the table. */
+  after?: string;
+}
+
+export interface KernelRouteView {
+  prefix: string;
+  table: number;
+  protocol: number;
+  kind: 'gateway' | 'tunnel' | 'vxlan';
+  nextHops: Array<{ gateway?: string; device?: string; weight?: number }>;
+  source?: string;
+}
+
+export interface TunnelView {
+  name: string;
+  type: 'ipip' | 'ip6tnl' | 'fou' | 'vxlan';
+  local: string;
+  remote: string;
+  encapPort?: number;
+  mtu?: number;
+  /** The next hop (node) the tunnel was built for. */
+  nextHop: string;
+}
+
+export interface OriginateRequest {
+  prefix: string;
+  nextHop?: string;
+  communities?: string[];
+}
+
+/** Thrown by a view for a request the agent refuses (bad prefix, family not enabled). */
+export class ViewError extends Error {
+  constructor(readonly statusCode: number, readonly error: string, message: string) {
+    super(message);
+  }
+}
+
+export interface KrouteView {
+  status(): StatusView;
+  neighbors(): NeighborView[];
+  neighbor(address: string): NeighborView | undefined;
+  /** Routes in a stable order (so `after` resumes); lazily produced so a 1M-route RIB is never one array. */
+  rib(query: RibQuery): Iterable<RouteView>;
+  adjRibIn(address: string, query: RibQuery): Iterable<RouteView> | undefined;
+  adjRibOut(address: string, query: RibQuery): Iterable<RouteView> | undefined;
+  kernelRoutes(): KernelRouteView[];
+  tunnels(): TunnelView[];
+  originate(req: OriginateRequest): void;
+  withdraw(prefix: string): boolean;
+}
