@@ -24,7 +24,7 @@ describe('renderGobgpdToml', () => {
     assert.match(toml, /auth-password = "a\\"b\\\\c"/);
     assert.match(toml, /passive-mode = true/);
     assert.match(toml, /afi-safi-name = "ipv6-unicast"/, 'family defaults to the neighbor address family');
-    assert.match(toml, /connect-retry = 1\n/, 'fast connect retry by default');
+    assert.match(toml, /connect-retry = 5\n/, 'gobgpd\'s minimum connect retry by default, not 120 s');
     assert.ok(toml.trimEnd().endsWith('[zebra.config]\n  enabled = false'));
   });
 
@@ -70,6 +70,7 @@ describe('gobgpd applies every generated config option', function () {
     assert.deepEqual(global.listen_addresses, ['127.0.0.1']);
 
     const [rr, multihop, gtsm] = await g.neighbors();
+    assert.equal(rr?.connectRetry, 5, 'default connect retry');
     assert.ok(rr && multihop && gtsm);
     assert.equal(rr.passive, true);
     assert.equal(rr.routeReflectorClient, true);

@@ -5,7 +5,7 @@ import { pidAlive } from './helpers.js';
 const AS_A = 65001;
 const AS_B = 65002;
 /** Short timers, so sessions come up and notice drops within seconds. */
-const FAST = { holdTime: 9, keepalive: 3, connectRetry: 1 };
+const FAST = { holdTime: 9, keepalive: 3 };
 
 async function routeIn(g: Gobgpd, family: 'ipv4' | 'ipv6', prefix: string): Promise<GobgpRoute> {
   return waitFor(async () => (await g.rib(family)).find((r) => r.prefix === prefix), {

@@ -17,7 +17,12 @@ export interface GobgpdNeighborConfig {
   passive?: boolean;
   holdTime?: number;
   keepalive?: number;
-  /** Seconds between connection attempts. Default {@link DEFAULT_CONNECT_RETRY_S}, not gobgpd's 120, so tests converge fast. */
+  /**
+   * Seconds between connection attempts. Default {@link DEFAULT_CONNECT_RETRY_S} rather than gobgpd's 120, so a
+   * session that failed is retried soon. gobgpd 3.x treats anything below 5 as 5 and jitters each attempt to
+   * between 1x and 2x the interval, so its first outbound attempt comes 5-10 s after start; it accepts inbound
+   * connections at once.
+   */
   connectRetry?: number;
   /** eBGP multihop with this TTL. Exclusive with `ttlSecurityHops` (gobgpd refuses both). */
   ebgpMultihopTtl?: number;
@@ -44,7 +49,8 @@ export interface GobgpdConfig {
   extra?: string;
 }
 
-export const DEFAULT_CONNECT_RETRY_S = 1;
+/** gobgpd 3.x's floor for the connect-retry interval (its minConnectRetryInterval). */
+export const DEFAULT_CONNECT_RETRY_S = 5;
 /** GTSM: a directly connected peer's packets arrive with TTL 255 (RFC 5082 §3). */
 const GTSM_MAX_TTL = 255;
 /** LLGR stale time when the test does not choose one; the RFC 9494 maximum is 2^24-1 seconds. */
