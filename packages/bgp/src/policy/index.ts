@@ -1,0 +1,6 @@
+export * from './types.js';
+export * from './community.js';
+export * from './prefix-set.js';
+export * from './neighbor-set.js';
+export * from './as-path-set.js';
+export * from './engine.js';

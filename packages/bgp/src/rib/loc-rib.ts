@@ -1,0 +1,131 @@
+// The Loc-RIB of one family: per prefix index, its candidate paths arranged best first, and the ECMP count.
+// A prefix with one candidate stores the Path itself (no array), which is the common case for a full table.
+import type { Family } from '../wire/types.js';
+import { ChangeLog } from './change-log.js';
+import { selectBest, type DecisionOptions } from './decision.js';
+import type { Path } from './path.js';
+import { Ipv4PrefixIndex, Ipv6PrefixIndex, type PrefixIndex } from './prefix-index.js';
+
+/** The ECMP count is kept in a Uint8Array; larger sets are truncated (far beyond any kernel's nexthop limit). */
+const MAX_ECMP_STORED = 255;
+const EMPTY: readonly Path[] = Object.freeze([]);
+
+export class LocRib {
+  readonly index: PrefixIndex;
+  readonly log: ChangeLog;
+  private paths: Array<Path | Path[] | undefined> = [];
+  private ecmp = new Uint8Array(1024);
+  /** Prefixes with at least one accepted path. */
+  size = 0;
+
+  constructor(
+    readonly family: Family,
+    private readonly decision: DecisionOptions,
+  ) {
+    this.index = family === 'ipv4-unicast' ? new Ipv4PrefixIndex() : new Ipv6PrefixIndex();
+    this.log = new ChangeLog(this.index);
+  }
+
+  private ensure(idx: number): void {
+    while (this.paths.length <= idx) this.paths.push(undefined);
+    if (idx >= this.ecmp.length) {
+      let n = this.ecmp.length;
+      while (n <= idx) n *= 2;
+      const e = new Uint8Array(n);
+      e.set(this.ecmp);
+      this.ecmp = e;
+    }
+  }
+
+  best(idx: number): Path | undefined {
+    const c = this.paths[idx];
+    return c === undefined ? undefined : Array.isArray(c) ? c[0] : c;
+  }
+
+  /** All candidates, best first; the first ecmpCount() of them are the ECMP set. */
+  candidates(idx: number): readonly Path[] {
+    const c = this.paths[idx];
+    return c === undefined ? EMPTY : Array.isArray(c) ? c : [c];
+  }
+
+  ecmpCount(idx: number): number {
+    const c = this.paths[idx];
+    return c === undefined ? 0 : Array.isArray(c) ? this.ecmp[idx]! : 1;
+  }
+
+  /** The ECMP set (best first). */
+  ecmpSet(idx: number): readonly Path[] {
+    const c = this.paths[idx];
+    if (c === undefined) return EMPTY;
+    if (!Array.isArray(c)) return [c];
+    const n = this.ecmp[idx]!;
+    return n === c.length ? c.slice() : c.slice(0, n);
+  }
+
+  /** Indices with at least one path (for full scans). */
+  forEachIndex(fn: (idx: number) => void): void {
+    const p = this.paths;
+    for (let i = 0; i < p.length; i++) if (p[i] !== undefined) fn(i);
+  }
+
+  add(idx: number, path: Path): void {
+    this.ensure(idx);
+    const c = this.paths[idx];
+    if (c === undefined) {
+      this.paths[idx] = path;
+      this.size++;
+      this.log.push(idx);
+      return;
+    }
+    const arr = Array.isArray(c) ? c : [c];
+    if (!Array.isArray(c)) this.ecmp[idx] = 1;
+    arr.push(path);
+    this.reselect(idx, arr, path);
+  }
+
+  remove(idx: number, path: Path): void {
+    const c = this.paths[idx];
+    if (c === undefined) return;
+    if (!Array.isArray(c)) {
+      if (c !== path) return;
+      this.paths[idx] = undefined;
+      this.size--;
+      this.log.push(idx);
+      return;
+    }
+    const at = c.indexOf(path);
+    if (at < 0) return;
+    const wasEcmp = at < this.ecmp[idx]!;
+    c.splice(at, 1);
+    if (c.length === 1) {
+      this.paths[idx] = c[0]!;
+      this.log.push(idx);
+      return;
+    }
+    const oldBest = c[0];
+    const oldCount = this.ecmp[idx]!;
+    this.ecmp[idx] = Math.min(selectBest(c, this.decision), MAX_ECMP_STORED);
+    if (wasEcmp || c[0] !== oldBest || this.ecmp[idx] !== oldCount) this.log.push(idx);
+  }
+
+  /** A candidate's attributes changed in place (implicit withdraw, policy re-evaluation, stale flag). */
+  changed(idx: number, path: Path): void {
+    const c = this.paths[idx];
+    if (c === undefined) return;
+    if (!Array.isArray(c)) {
+      if (c === path) this.log.push(idx);
+      return;
+    }
+    this.reselect(idx, c, path);
+  }
+
+  private reselect(idx: number, arr: Path[], touched: Path): void {
+    const oldBest = arr[0];
+    const oldCount = this.ecmp[idx]!;
+    const wasEcmp = arr.indexOf(touched) < oldCount;
+    this.paths[idx] = arr;
+    this.ecmp[idx] = Math.min(selectBest(arr, this.decision), MAX_ECMP_STORED);
+    const isEcmp = arr.indexOf(touched) < this.ecmp[idx]!;
+    if (wasEcmp || isEcmp || arr[0] !== oldBest || this.ecmp[idx] !== oldCount) this.log.push(idx);
+  }
+}

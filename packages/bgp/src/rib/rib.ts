@@ -1,0 +1,632 @@
+// The speaker's pure core: Adj-RIB-In (pre- and post-policy) per peer, the Loc-RIB, Adj-RIB-Out per peer, and the
+// update state between them. No sockets, no timers: the speaker feeds it received routes and session events, and
+// pulls best-path changes and per-peer outbound updates. Time comes from an injected clock (path ages only).
+import { Origin } from '../wire/constants.js';
+import type { Family } from '../wire/types.js';
+import type { PolicyConfig } from '../policy/types.js';
+import { PolicyEngine, type CompiledChain } from '../policy/engine.js';
+import { mergeAs4Path } from './as-path.js';
+import { AttrTable, type AttrSet, type RouteAttributes } from './attrs.js';
+import type { DecisionOptions } from './decision.js';
+import { RibError } from './errors.js';
+import {
+  exportAttributes,
+  inboundLoop,
+  mayExport,
+  nextHopSelf,
+  parseClusterId,
+  sanitizeInbound,
+  type LocalIdentity,
+} from './export-rules.js';
+import { LocRib } from './loc-rib.js';
+import { Path, Peer, type PeerSession, type PeerSpec } from './path.js';
+import { parseIpv4, type PrefixKey } from './prefix.js';
+
+export const FAMILIES: readonly Family[] = ['ipv4-unicast', 'ipv6-unicast'];
+const EVENTS_READER = '\u0000best-path-events';
+const MS_PER_SECOND = 1000;
+/** The address of the pseudo-peer that owns locally originated paths. */
+export const LOCAL_PEER = 'local';
+
+function fam(family: Family): 0 | 1 {
+  return family === 'ipv4-unicast' ? 0 : 1;
+}
+
+export interface RibOptions extends DecisionOptions {
+  readonly asn: number;
+  /** Our BGP Identifier, as a uint32 or a dotted quad. */
+  readonly routerId: number | string;
+  /** RFC 4456 §7 cluster ID (uint32 or IPv4 text); defaults to the router ID. */
+  readonly clusterId?: number | string;
+  readonly policy?: PolicyConfig;
+  /** Milliseconds; only used to stamp path ages. */
+  readonly clock?: () => number;
+  /** Keep a best-path change feed for drainBestPathChanges (default true). */
+  readonly bestPathEvents?: boolean;
+}
+
+export interface ReceiveResult {
+  /** Prefixes held from this peer now (all families, pre-policy). */
+  readonly received: number;
+  /** RFC 4486: past the peer's maxPrefixes; the session must send Cease 6/1 and close. */
+  readonly maxPrefixExceeded: boolean;
+  /** Why the whole UPDATE was refused (loop detection), if it was. */
+  readonly loop: string | null;
+}
+
+export interface AnnouncedGroup {
+  readonly attrs: AttrSet;
+  readonly prefixes: PrefixKey[];
+}
+
+/** What to send one peer for one family, grouped by attribute set so the packer can fill UPDATEs. */
+export interface OutboundUpdate {
+  readonly family: Family;
+  readonly withdrawn: PrefixKey[];
+  readonly announced: AnnouncedGroup[];
+  /** RFC 4724 §2: this batch completes the initial table; send End-of-RIB after it. */
+  readonly endOfRib: boolean;
+}
+
+export type BestPathListener = (key: PrefixKey, best: Path | undefined, ecmp: readonly Path[]) => void;
+
+class PeerState {
+  readonly adjIn: [Map<number, Path>, Map<number, Path>] = [new Map(), new Map()];
+  readonly adjOut: [Map<number, AttrSet>, Map<number, AttrSet>] = [new Map(), new Map()];
+  established = false;
+  readonly fullSync = [false, false];
+  readonly eorPending = [false, false];
+  readonly staleCount = [0, 0];
+  readonly exportCache: [Map<number | string, AttrSet>, Map<number | string, AttrSet>] = [new Map(), new Map()];
+  importChain: CompiledChain | null = null;
+  exportChain: CompiledChain | null = null;
+  constructor(readonly peer: Peer) {}
+}
+
+const MAX_EXPORT_CACHE = 1 << 18;
+
+export class Rib {
+  readonly attrs = new AttrTable();
+  readonly identity: LocalIdentity;
+  private readonly loc: [LocRib, LocRib];
+  private readonly peers = new Map<string, PeerState>();
+  private readonly local: PeerState;
+  private engine: PolicyEngine;
+  private readonly clock: () => number;
+  private stamps: [Uint32Array, Uint32Array] = [new Uint32Array(0), new Uint32Array(0)];
+  private generation = 0;
+  private deferred = false;
+  private readonly opts: RibOptions;
+
+  constructor(opts: RibOptions) {
+    this.opts = opts;
+    const routerId = typeof opts.routerId === 'number' ? opts.routerId : parseIpv4(opts.routerId);
+    this.identity = {
+      asn: opts.asn,
+      routerId,
+      clusterId: opts.clusterId !== undefined ? parseClusterId(opts.clusterId) : routerId,
+      isReflector: false,
+    };
+    this.loc = [new LocRib('ipv4-unicast', opts), new LocRib('ipv6-unicast', opts)];
+    if (opts.bestPathEvents !== false) for (const l of this.loc) l.log.open(EVENTS_READER);
+    this.engine = new PolicyEngine(this.attrs, opts.policy ?? {});
+    this.clock = opts.clock ?? (() => 0);
+    this.local = new PeerState(new Peer({ address: LOCAL_PEER, asn: opts.asn }, opts.asn, true));
+    this.local.peer.routerId = routerId;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Peers
+
+  private state(address: string): PeerState {
+    const s = this.peers.get(address);
+    if (s === undefined) throw new RibError(`unknown peer ${address}`);
+    return s;
+  }
+
+  peer(address: string): Peer {
+    return this.state(address).peer;
+  }
+
+  addPeer(spec: PeerSpec): void {
+    if (this.peers.has(spec.address) || spec.address === LOCAL_PEER) throw new RibError(`peer ${spec.address} exists`);
+    const s = new PeerState(new Peer(spec, this.opts.asn));
+    s.importChain = this.engine.chain('import', s.peer);
+    s.exportChain = this.engine.chain('export', s.peer);
+    this.peers.set(spec.address, s);
+    this.refreshReflector();
+  }
+
+  /**
+   * Applies a changed peer config without a session reset: new policies re-evaluate that peer's Adj-RIB-In and
+   * re-export the difference; a changed RR-client flag re-exports everywhere.
+   */
+  updatePeer(spec: PeerSpec): void {
+    const s = this.state(spec.address);
+    if (spec.asn !== s.peer.asn) throw new RibError(`peer ${spec.address}: changing the AS needs removePeer + addPeer`);
+    const rrChanged = s.peer.rrClient !== (spec.routeReflectorClient === true);
+    s.peer.spec = spec;
+    s.importChain = this.engine.chain('import', s.peer);
+    s.exportChain = this.engine.chain('export', s.peer);
+    s.exportCache[0].clear();
+    s.exportCache[1].clear();
+    this.reimport(s);
+    if (rrChanged) {
+      this.refreshReflector();
+      this.resyncAll();
+    } else {
+      for (const f of [0, 1] as const) if (s.established) s.fullSync[f] = true;
+    }
+  }
+
+  /** Deletes the peer and every path it gave us (the session is gone for good, no GR). */
+  removePeer(address: string): void {
+    const s = this.state(address);
+    this.peerDown(address);
+    for (const f of [0, 1] as const) this.flush(s, f, false);
+    this.peers.delete(address);
+    this.refreshReflector();
+  }
+
+  private refreshReflector(): void {
+    let rr = false;
+    for (const s of this.peers.values()) if (s.peer.rrClient) rr = true;
+    if (rr !== this.identity.isReflector) (this.identity as { isReflector: boolean }).isReflector = rr;
+  }
+
+  /**
+   * The session reached Established. Export starts from scratch: the whole Loc-RIB is queued, followed by
+   * End-of-RIB. With graceful restart, `keepStale` lists the families whose stale paths may stay (the peer's new
+   * OPEN has GR with the Forwarding bit for them); stale paths of other families are deleted now (RFC 4724 §4.2).
+   */
+  peerUp(address: string, session: PeerSession, keepStale?: Iterable<Family>): void {
+    const s = this.state(address);
+    s.peer.routerId = session.routerId;
+    s.peer.localAddress = session.localAddress;
+    s.peer.localAddressV6 = session.localAddressV6;
+    s.peer.fourOctetAs = session.fourOctetAs !== false;
+    s.established = true;
+    const keep = new Set(keepStale ?? []);
+    for (const f of [0, 1] as const) {
+      this.clearAdjOut(s, f);
+      s.exportCache[f].clear();
+      s.fullSync[f] = true;
+      s.eorPending[f] = true;
+      this.loc[f].log.open(address);
+      if (s.staleCount[f] > 0 && !keep.has(FAMILIES[f]!)) this.sweepStale(address, FAMILIES[f]!);
+    }
+  }
+
+  /**
+   * The session left Established. Without `gracefulRestart` every path from the peer is withdrawn. With it
+   * (RFC 4724 §4.2: the peer advertised GR and did not hard-reset, RFC 8538), paths of the families it preserved
+   * forwarding for are kept and marked stale; other families are flushed at once.
+   */
+  peerDown(address: string, gracefulRestart?: { readonly families: Iterable<Family> }): void {
+    const s = this.state(address);
+    s.established = false;
+    const keep = new Set(gracefulRestart?.families ?? []);
+    for (const f of [0, 1] as const) {
+      this.clearAdjOut(s, f);
+      this.loc[f].log.close(address);
+      s.fullSync[f] = false;
+      s.eorPending[f] = false;
+      if (gracefulRestart !== undefined && keep.has(FAMILIES[f]!)) this.markStale(s, f);
+      else this.flush(s, f, false);
+    }
+  }
+
+  private clearAdjOut(s: PeerState, f: 0 | 1): void {
+    const idx = this.loc[f].index;
+    for (const i of s.adjOut[f].keys()) idx.release(i);
+    s.adjOut[f].clear();
+  }
+
+  private markStale(s: PeerState, f: 0 | 1): void {
+    let n = 0;
+    for (const p of s.adjIn[f].values()) {
+      p.stale = true;
+      n++;
+    }
+    s.staleCount[f] = n;
+  }
+
+  /** RFC 4724 §4.2: End-of-RIB from a restarted peer: its paths still stale were not re-advertised; delete them. */
+  endOfRib(address: string, family: Family): number {
+    return this.sweepStale(address, family);
+  }
+
+  /** Deletes the peer's stale paths of one family (End-of-RIB, or the restart / stale timer expired). */
+  sweepStale(address: string, family: Family): number {
+    const s = this.state(address);
+    const f = fam(family);
+    if (s.staleCount[f] === 0) return 0;
+    return this.flush(s, f, true);
+  }
+
+  /** The restart timer expired before the peer came back (RFC 4724 §4.2): delete all its stale paths. */
+  restartTimerExpired(address: string): number {
+    return FAMILIES.reduce((n, family) => n + this.sweepStale(address, family), 0);
+  }
+
+  private flush(s: PeerState, f: 0 | 1, onlyStale: boolean): number {
+    const adj = s.adjIn[f];
+    const loc = this.loc[f];
+    let n = 0;
+    for (const [idx, p] of adj) {
+      if (onlyStale && !p.stale) continue;
+      adj.delete(idx);
+      this.dropPath(s, loc, idx, p);
+      n++;
+    }
+    s.staleCount[f] = 0;
+    return n;
+  }
+
+  private dropPath(s: PeerState, loc: LocRib, idx: number, p: Path): void {
+    s.peer.received--;
+    if (p.attrs !== null) {
+      s.peer.accepted--;
+      loc.remove(idx, p);
+    }
+    loc.index.release(idx);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Input
+
+  /**
+   * Prefixes announced by a peer with one attribute set (one UPDATE's NLRI). AS4_PATH is merged here for
+   * 2-octet peers (RFC 6793 §4.2.3); loops are refused (RFC 4271 §9.1.2, RFC 4456 §8) by keeping the paths in
+   * Adj-RIB-In as rejected (so max-prefix still counts them and a policy change re-evaluates them).
+   */
+  receive(address: string, family: Family, prefixes: ArrayLike<PrefixKey>, attributes: RouteAttributes): ReceiveResult {
+    const s = this.state(address);
+    const peer = s.peer;
+    const set = this.attrs.intern(sanitizeInbound(mergeAs4Path(attributes, peer.fourOctetAs), peer));
+    const loop = inboundLoop(set, peer, this.identity);
+    const f = fam(family);
+    const loc = this.loc[f];
+    const index = loc.index;
+    const adj = s.adjIn[f];
+    const chain = s.importChain!;
+    const since = this.nowSeconds();
+    for (let i = 0; i < prefixes.length; i++) {
+      const key = prefixes[i]!;
+      const idx = index.acquire(key);
+      const post = loop !== null ? null : chain.evaluate(family, key, set, address);
+      const path = adj.get(idx);
+      if (path === undefined) {
+        const p = new Path(peer, set, post, false, since);
+        adj.set(idx, p);
+        peer.received++;
+        if (post !== null) {
+          peer.accepted++;
+          loc.add(idx, p);
+        }
+        continue;
+      }
+      index.release(idx); // the existing entry already holds a reference
+      const old = path.attrs;
+      const wasStale = path.stale;
+      path.pre = set;
+      path.attrs = post;
+      path.stale = false;
+      if (wasStale) s.staleCount[f]--;
+      if (old === post) continue; // a duplicate announcement (or a stale path confirmed unchanged)
+      path.since = since;
+      this.replaced(peer, loc, idx, path, old, post);
+    }
+    const max = peer.spec.maxPrefixes;
+    return { received: peer.received, maxPrefixExceeded: max !== undefined && peer.received > max, loop };
+  }
+
+  private replaced(peer: Peer, loc: LocRib, idx: number, path: Path, old: AttrSet | null, post: AttrSet | null): void {
+    if (old === null) {
+      peer.accepted++;
+      loc.add(idx, path);
+    } else if (post === null) {
+      peer.accepted--;
+      loc.remove(idx, path);
+    } else {
+      loc.changed(idx, path);
+    }
+  }
+
+  /** Prefixes withdrawn by a peer (or treated as withdrawn, RFC 7606). */
+  withdraw(address: string, family: Family, prefixes: ArrayLike<PrefixKey>): void {
+    const s = this.state(address);
+    const f = fam(family);
+    const loc = this.loc[f];
+    const adj = s.adjIn[f];
+    for (let i = 0; i < prefixes.length; i++) {
+      const idx = loc.index.find(prefixes[i]!);
+      if (idx < 0) continue;
+      const p = adj.get(idx);
+      if (p === undefined) continue;
+      adj.delete(idx);
+      if (p.stale) s.staleCount[f]--;
+      this.dropPath(s, loc, idx, p);
+    }
+  }
+
+  /** Originates a path (ORIGIN IGP and an empty AS_PATH unless given). Replaces an earlier one for the prefix. */
+  originate(family: Family, prefix: PrefixKey, attributes: RouteAttributes): void {
+    const set = this.attrs.intern({ origin: Origin.IGP, asPath: [], ...attributes });
+    const f = fam(family);
+    const loc = this.loc[f];
+    const adj = this.local.adjIn[f];
+    const idx = loc.index.acquire(prefix);
+    const p = adj.get(idx);
+    if (p === undefined) {
+      const np = new Path(this.local.peer, set, set, false, this.nowSeconds());
+      adj.set(idx, np);
+      this.local.peer.received++;
+      this.local.peer.accepted++;
+      loc.add(idx, np);
+      return;
+    }
+    loc.index.release(idx);
+    if (p.attrs === set) return;
+    p.pre = set;
+    p.attrs = set;
+    p.since = this.nowSeconds();
+    loc.changed(idx, p);
+  }
+
+  withdrawLocal(family: Family, prefix: PrefixKey): boolean {
+    const f = fam(family);
+    const loc = this.loc[f];
+    const idx = loc.index.find(prefix);
+    const p = idx < 0 ? undefined : this.local.adjIn[f].get(idx);
+    if (p === undefined) return false;
+    this.local.adjIn[f].delete(idx);
+    this.dropPath(this.local, loc, idx, p);
+    return true;
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.clock() / MS_PER_SECOND);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Policy
+
+  /**
+   * Replaces the policy configuration (a bad one throws RibError and changes nothing). Import changes re-evaluate
+   * every Adj-RIB-In from its pre-policy paths; export changes are computed as a difference against each
+   * Adj-RIB-Out on the next collect(), so only what changed is sent. No session is reset.
+   */
+  setPolicy(config: PolicyConfig): void {
+    const engine = new PolicyEngine(this.attrs, config);
+    const chains = [...this.peers.values()].map((s) => [engine.chain('import', s.peer), engine.chain('export', s.peer)] as const);
+    this.engine = engine;
+    let i = 0;
+    for (const s of this.peers.values()) {
+      [s.importChain, s.exportChain] = chains[i++]!;
+      s.exportCache[0].clear();
+      s.exportCache[1].clear();
+    }
+    for (const s of this.peers.values()) this.reimport(s);
+    this.resyncAll();
+  }
+
+  get policy(): PolicyConfig {
+    return this.engine.config;
+  }
+
+  private reimport(s: PeerState): void {
+    const chain = s.importChain!;
+    for (const f of [0, 1] as const) {
+      const loc = this.loc[f];
+      const family = FAMILIES[f]!;
+      for (const [idx, p] of s.adjIn[f]) {
+        const loop = inboundLoop(p.pre, s.peer, this.identity);
+        const post = loop !== null ? null : chain.evaluate(family, loc.index.keyOf(idx), p.pre, s.peer.address);
+        if (post === p.attrs) continue;
+        const old = p.attrs;
+        p.attrs = post;
+        this.replaced(s.peer, loc, idx, p, old, post);
+      }
+    }
+  }
+
+  private resyncAll(): void {
+    for (const s of this.peers.values()) {
+      if (!s.established) continue;
+      s.fullSync[0] = s.fullSync[1] = true;
+      s.exportCache[0].clear();
+      s.exportCache[1].clear();
+    }
+  }
+
+  /** ROUTE-REFRESH (RFC 2918 §4): send the peer its whole Adj-RIB-Out again on the next collect(). */
+  refresh(address: string, family: Family): void {
+    const s = this.state(address);
+    if (!s.established) return;
+    const f = fam(family);
+    this.clearAdjOut(s, f);
+    s.fullSync[f] = true;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Output
+
+  /**
+   * RFC 4724 §4.1: while deferred (a restarting speaker waiting for End-of-RIB from its GR peers), paths are
+   * selected but neither advertised nor reported; undeferring releases everything at once.
+   */
+  setDeferred(deferred: boolean): void {
+    this.deferred = deferred;
+  }
+
+  get isDeferred(): boolean {
+    return this.deferred;
+  }
+
+  /** True when collect() would produce something for this peer. */
+  hasPending(address: string): boolean {
+    const s = this.peers.get(address);
+    if (s === undefined || !s.established || this.deferred) return false;
+    return FAMILIES.some((family, f) => s.fullSync[f] || this.loc[f]!.log.pending(address) > 0);
+  }
+
+  private stamp(f: 0 | 1): Uint32Array {
+    const bound = this.loc[f].index.bound;
+    if (this.stamps[f].length < bound) {
+      const next = new Uint32Array(Math.max(bound, this.stamps[f].length * 2));
+      next.set(this.stamps[f]);
+      this.stamps[f] = next;
+    }
+    this.generation = (this.generation + 1) >>> 0 || 1;
+    return this.stamps[f];
+  }
+
+  /**
+   * What to send the peer now for one family: the difference between what export would send and its
+   * Adj-RIB-Out, which is updated as if the result were sent. null when there is nothing (or while deferred).
+   */
+  collect(address: string, family: Family): OutboundUpdate | null {
+    const s = this.state(address);
+    if (!s.established || this.deferred) return null;
+    const f = fam(family);
+    const loc = this.loc[f];
+    const withdrawn: PrefixKey[] = [];
+    const groups = new Map<AttrSet, PrefixKey[]>();
+    const stamps = this.stamp(f);
+    const gen = this.generation;
+    const adjOut = s.adjOut[f];
+    const index = loc.index;
+    const visit = (idx: number): void => {
+      if (stamps[idx] === gen) return;
+      stamps[idx] = gen;
+      const want = this.desired(s, f, idx);
+      const had = adjOut.get(idx);
+      if (want === had) return;
+      const key = index.keyOf(idx);
+      if (want === null) {
+        if (had === undefined) return;
+        adjOut.delete(idx);
+        index.release(idx);
+        withdrawn.push(key);
+        return;
+      }
+      if (had === undefined) index.retain(idx);
+      adjOut.set(idx, want);
+      let g = groups.get(want);
+      if (g === undefined) groups.set(want, (g = []));
+      g.push(key);
+    };
+    const full = s.fullSync[f];
+    if (full) {
+      s.fullSync[f] = false;
+      loc.log.skip(address);
+      loc.forEachIndex(visit);
+      for (const idx of [...adjOut.keys()]) visit(idx);
+      loc.log.compact();
+    } else {
+      loc.log.read(address, visit);
+    }
+    const endOfRib = full && s.eorPending[f];
+    if (endOfRib) s.eorPending[f] = false;
+    if (withdrawn.length === 0 && groups.size === 0 && !endOfRib) return null;
+    const announced: AnnouncedGroup[] = [];
+    for (const [attrs, prefixes] of groups) announced.push({ attrs, prefixes });
+    return { family, withdrawn, announced, endOfRib };
+  }
+
+  /** The attribute set export would send `s` for prefix idx now, or null (withdrawn / not advertised). */
+  private desired(s: PeerState, f: 0 | 1, idx: number): AttrSet | null {
+    const best = this.loc[f].best(idx);
+    if (best === undefined || !mayExport(best, s.peer, this.identity)) return null;
+    const family = FAMILIES[f]!;
+    const chain = s.exportChain!;
+    const post = chain.evaluate(family, this.loc[f].index.keyOf(idx), best.attrs!, s.peer.address, nextHopSelf(s.peer, family));
+    if (post === null) return null;
+    const from = best.peer;
+    const modified = chain.modified;
+    const reflect = !from.local && from.ibgp && s.peer.ibgp;
+    const ck: number | string = reflect ? `${post.id}/${modified}/${from.address}` : post.id * 16 + modified * 2 + (from.local ? 1 : 0);
+    const cache = s.exportCache[f];
+    let out = cache.get(ck);
+    if (out === undefined) {
+      if (cache.size > MAX_EXPORT_CACHE) cache.clear();
+      out = exportAttributes(this.attrs, post, modified, from, s.peer, family, this.identity);
+      cache.set(ck, out);
+    }
+    return out;
+  }
+
+  /**
+   * Best-path changes since the last call: for each changed prefix its best path (undefined: no route any more)
+   * and its ECMP set. The ECMP array is only valid during the callback. Nothing is reported while deferred.
+   */
+  drainBestPathChanges(family: Family, fn: BestPathListener): number {
+    if (this.deferred) return 0;
+    const f = fam(family);
+    const loc = this.loc[f];
+    if (!loc.log.has(EVENTS_READER)) return 0;
+    const stamps = this.stamp(f);
+    const gen = this.generation;
+    let n = 0;
+    loc.log.read(EVENTS_READER, (idx) => {
+      if (stamps[idx] === gen) return;
+      stamps[idx] = gen;
+      n++;
+      fn(loc.index.keyOf(idx), loc.best(idx), loc.ecmpSet(idx));
+    });
+    return n;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Queries (the speaker turns these into plain data: see serialize.ts)
+
+  bestPath(family: Family, prefix: PrefixKey): { best: Path | undefined; ecmp: readonly Path[]; candidates: readonly Path[] } {
+    const loc = this.loc[fam(family)];
+    const idx = loc.index.find(prefix);
+    if (idx < 0) return { best: undefined, ecmp: [], candidates: [] };
+    return { best: loc.best(idx), ecmp: loc.ecmpSet(idx), candidates: loc.candidates(idx) };
+  }
+
+  forEachLocRib(family: Family, fn: (key: PrefixKey, candidates: readonly Path[], ecmpCount: number) => void): void {
+    const loc = this.loc[fam(family)];
+    loc.forEachIndex((idx) => fn(loc.index.keyOf(idx), loc.candidates(idx), loc.ecmpCount(idx)));
+  }
+
+  locRibSize(family: Family): number {
+    return this.loc[fam(family)].size;
+  }
+
+  forEachAdjRibIn(address: string, family: Family, fn: (key: PrefixKey, path: Path) => void): void {
+    const s = address === LOCAL_PEER ? this.local : this.state(address);
+    const f = fam(family);
+    for (const [idx, p] of s.adjIn[f]) fn(this.loc[f].index.keyOf(idx), p);
+  }
+
+  forEachAdjRibOut(address: string, family: Family, fn: (key: PrefixKey, attrs: AttrSet) => void): void {
+    const s = this.state(address);
+    const f = fam(family);
+    for (const [idx, a] of s.adjOut[f]) fn(this.loc[f].index.keyOf(idx), a);
+  }
+
+  adjRibOutSize(address: string, family: Family): number {
+    return this.state(address).adjOut[fam(family)].size;
+  }
+
+  adjRibInSize(address: string, family: Family): number {
+    return this.state(address).adjIn[fam(family)].size;
+  }
+
+  staleCount(address: string, family: Family): number {
+    return this.state(address).staleCount[fam(family)]!;
+  }
+
+  peerAddresses(): string[] {
+    return [...this.peers.keys()];
+  }
+
+  /** Prefix indices in use (for tests that check nothing leaks). */
+  indexSize(family: Family): number {
+    return this.loc[fam(family)].index.size;
+  }
+}
