@@ -35,6 +35,8 @@ constexpr size_t kMaxDatagram = 64 * 1024;
 // One poll callback hands JS at most this many bytes (many datagrams concatenated), bounding the time spent in one
 // libuv turn while keeping per-call overhead low.
 constexpr size_t kBatchBytes = 1024 * 1024;
+// ENOBUFS reports taken in one poll callback before yielding back to the event loop.
+constexpr int kMaxOverflowReads = 16;
 
 Napi::Error ErrnoError(Napi::Env env, int err, const std::string& what) {
   Napi::Error e = Napi::Error::New(env, what + ": " + strerror(err));
@@ -373,19 +375,29 @@ class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
   }
 
   // Reads datagrams until the socket is empty or the batch is full, then hands them to JS in one call.
+  //
+  // An overflow sets sk_err = ENOBUFS on the socket, which poll() reports as POLLERR. libuv turns POLLERR into a
+  // UV_EBADF status and stops the poll handle (the npm `netlink` package dies right here). The fd is fine, though:
+  // recv() returns the pending ENOBUFS once (clearing it) and then the queued datagrams. So on an error status we
+  // read anyway, report what recv() says, and re-arm the poll handle unless the descriptor really is unusable.
   void Drain(int status, int /*events*/) {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    if (status < 0) {
-      Deliver(env, -status, 0);
-      return;
-    }
     size_t used = 0;
     int err = 0;
+    bool overflow = false;
+    int overflowReads = 0;
     while (fd_ >= 0 && batch_.size() - used >= kMaxDatagram) {
       ssize_t n = recv(fd_, batch_.data() + used, batch_.size() - used, MSG_DONTWAIT | MSG_TRUNC);
       if (n < 0) {
         if (errno == EINTR) continue;
+        if (errno == ENOBUFS) {
+          // Consumed by this recv: the socket goes on delivering what is still queued. Bounded, in case the
+          // kernel keeps overflowing us faster than we read.
+          overflow = true;
+          if (++overflowReads < kMaxOverflowReads) continue;
+          break;
+        }
         if (errno != EAGAIN && errno != EWOULDBLOCK) err = errno;
         break;
       }
@@ -397,8 +409,12 @@ class NetlinkSocket : public Napi::ObjectWrap<NetlinkSocket> {
       memset(batch_.data() + used + n, 0, padded - n);
       used += padded;
     }
+    if (status < 0 && fd_ >= 0 && poll_ != nullptr && err != EBADF) {
+      uv_poll_start(poll_, UV_READABLE, &NetlinkSocket::OnPoll);
+    }
+    // Datagrams first: they were queued before the loss that ENOBUFS reports.
     if (used > 0) Deliver(env, 0, used);
-    // ENOBUFS comes after the datagrams that did arrive, so JS sees them before it learns that later ones were lost.
+    if (overflow && fd_ >= 0) Deliver(env, ENOBUFS, 0);
     if (err != 0 && fd_ >= 0) Deliver(env, err, 0);
   }
 

@@ -20,8 +20,13 @@ const STRERROR_OVERRIDES: Record<string, string> = {
   ERANGE: 'Numerical result out of range',
 };
 
+/** Linux's own names where libuv picks an alias (95 is EOPNOTSUPP to the kernel and iproute2, ENOTSUP to libuv). */
+const LINUX_ERRNO_NAMES: Record<number, string> = { 95: 'EOPNOTSUPP' };
+
 /** The symbolic name of a positive errno, e.g. 101 → `ENETUNREACH`. */
 export function errnoName(errno: number): string {
+  const linux = LINUX_ERRNO_NAMES[errno];
+  if (linux) return linux;
   const entry = getSystemErrorMap().get(-errno);
   return entry ? entry[0] : `E${errno}`;
 }

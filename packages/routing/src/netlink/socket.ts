@@ -74,6 +74,8 @@ export class NetlinkSocket extends EventEmitter {
   private readonly maxInFlight: number;
   private seq: number;
   private closed = false;
+  /** sendmsg calls made so far (batching makes this far smaller than the number of requests). */
+  sendCalls = 0;
   private refed = false;
 
   private constructor(options: NetlinkSocketOptions) {
@@ -222,6 +224,7 @@ export class NetlinkSocket extends EventEmitter {
       }
       for (const p of sent) this.pending.set(p.seq, p);
       try {
+        this.sendCalls++;
         this.native.send(this.writer.bytes());
       } catch (e) {
         const errno = (e as { errno?: number }).errno ?? EBADF;
