@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -9,7 +9,10 @@ import { ensureVmImage } from './image.js';
 import { DEFAULT_MEMORY_MB, QEMU_BINARY, qemuArgs } from './qemu.js';
 
 export interface RunInVmOptions {
-  /** Whole-run limit, boot included; qemu is killed when it passes. Default 180 s (TCG on a loaded 2-core host). */
+  /**
+   * Whole-run limit, boot included; qemu is killed when it passes. Default 300 s: a boot takes ~5 s on idle cores
+   * but over 20 s when other suites load the 2-core host, and the guest's node is slow under TCG.
+   */
   timeoutMs?: number;
   /** Exported to the script (names must be shell identifiers). */
   env?: Record<string, string>;
@@ -26,7 +29,7 @@ export interface VmRunResult {
   durationMs: number;
 }
 
-export const DEFAULT_TIMEOUT_MS = 180_000;
+export const DEFAULT_TIMEOUT_MS = 300_000;
 /** Console bytes kept for error messages: enough for a panic trace, bounded for a chatty guest. */
 const CONSOLE_KEEP_BYTES = 64 * 1024;
 const TAIL_LINES = 60;
@@ -60,7 +63,8 @@ type QemuOutcome =
 
 function runQemu(args: string[], timeoutMs: number): Promise<QemuOutcome> {
   return new Promise((resolve) => {
-    const child = spawn(QEMU_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // setpriv --pdeathsig: if this process dies by a signal (no 'exit' event), the kernel still kills qemu.
+    const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', QEMU_BINARY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     trackQemu(child);
     let console = '';
     const keep = (chunk: Buffer) => {
@@ -86,6 +90,26 @@ function runQemu(args: string[], timeoutMs: number): Promise<QemuOutcome> {
   });
 }
 
+const SHARE_PREFIX = 'kroute-vm-';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes per-run folders left by test processes that were killed before their `finally` ran. */
+async function sweepOrphanShares(): Promise<void> {
+  const entries = await readdir(tmpdir()).catch(() => [] as string[]);
+  for (const name of entries) {
+    const match = new RegExp(`^${SHARE_PREFIX}(\\d+)-`).exec(name);
+    if (match && !isAlive(Number(match[1]))) await rm(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
 async function readOptional(path: string): Promise<string | null> {
   try {
     return await readFile(path, 'utf8');
@@ -107,7 +131,8 @@ export async function runInVm(script: string, opts: RunInVmOptions = {}): Promis
   if (!(timeoutMs > 0)) throw new VmUsageError(`timeoutMs must be positive, got ${timeoutMs}`);
   const env = envFile(opts.env ?? {});
   const image = await ensureVmImage();
-  const shareDir = await mkdtemp(join(tmpdir(), 'kroute-vm-'));
+  await sweepOrphanShares();
+  const shareDir = await mkdtemp(join(tmpdir(), `${SHARE_PREFIX}${process.pid}-`));
   try {
     await writeFile(join(shareDir, SHARE_FILES.script), script.endsWith('\n') ? script : `${script}\n`);
     await writeFile(join(shareDir, SHARE_FILES.env), env);
@@ -123,7 +148,7 @@ export async function runInVm(script: string, opts: RunInVmOptions = {}): Promis
     const durationMs = performance.now() - started;
     if (outcome.kind === 'spawn-failed') {
       throw new VmStartError(
-        `cannot start ${QEMU_BINARY} on this machine: ${outcome.error.message}; install qemu-system-x86 (scripts/setup-machine.sh)`,
+        `cannot start ${QEMU_BINARY} (through setpriv) on this machine: ${outcome.error.message}`,
         { cause: outcome.error },
       );
     }
@@ -134,7 +159,10 @@ export async function runInVm(script: string, opts: RunInVmOptions = {}): Promis
     if (outcome.code !== 0) {
       // The guest powering off or panicking ends qemu with status 0; anything else is qemu refusing to run.
       const why = outcome.signal !== null ? `was killed by ${outcome.signal}` : `exited with status ${outcome.code}`;
-      throw new VmStartError(`${QEMU_BINARY} could not run the VM on this machine (it ${why}):\n${consoleTail}`);
+      throw new VmStartError(
+        `${QEMU_BINARY} could not run the VM on this machine (it ${why}); is qemu-system-x86 installed ` +
+          `(scripts/setup-machine.sh)?\n${consoleTail}`,
+      );
     }
     const status = await readOptional(join(shareDir, SHARE_FILES.exitStatus));
     const code = status === null ? NaN : Number.parseInt(status.trim(), 10);
