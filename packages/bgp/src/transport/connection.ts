@@ -16,6 +16,11 @@ export type Direction = 'inbound' | 'outbound';
 export const DEFAULT_UPDATE_HIGH_WATER_MARK = 1024 * 1024;
 /** Queued UPDATE bytes beyond which send() refuses (a caller ignoring 'backpressure'), as a multiple of the mark. */
 export const DEFAULT_UPDATE_LIMIT_FACTOR = 8;
+/**
+ * UPDATE bytes handed to node:net per batch before waiting for 'drain'. A KEEPALIVE can queue behind at most this
+ * much of our own data (plus what the kernel holds); larger batches mean fewer system calls.
+ */
+export const WRITE_BATCH_BYTES = 64 * 1024;
 /** After end(), how long to wait for the peer's FIN before destroying the socket. */
 export const DEFAULT_LINGER_MS = 2000;
 
@@ -146,6 +151,18 @@ export class BgpConnection extends EventEmitter<ConnectionEvents> {
     };
   }
 
+  /**
+   * Stops reading from the socket (the kernel's receive window then closes and the peer's sends stall): for an
+   * owner that cannot keep up with incoming UPDATEs. KEEPALIVEs from the peer wait too, so keep pauses short.
+   */
+  pauseReading(): void {
+    this.#socket.pause();
+  }
+
+  resumeReading(): void {
+    if (!this.#closed) this.#socket.resume();
+  }
+
   /** The TTL and minimum TTL in force on the socket, read back from the kernel (diagnostics, tests). */
   readTtl(): TtlSettings {
     return readTtl(fdOf(this.#socket), this.info.remoteAddress);
@@ -213,12 +230,14 @@ export class BgpConnection extends EventEmitter<ConnectionEvents> {
       this.#updateHead++;
       this.#queuedUpdateBytes -= msg.length;
       this.#updateOut++;
-      if (!socket.write(msg)) {
+      // Past node's own high-water mark 'drain' is owed to us, so we may keep writing up to the batch size.
+      const ok = socket.write(msg);
+      if (!ok && socket.writableLength >= WRITE_BATCH_BYTES) {
         this.#waitingDrain = true;
         break;
       }
     }
-    // uncork in a microtask-free way: node coalesces the corked writes into one writev.
+    // The corked writes leave as one writev.
     socket.uncork();
     this.#compactQueue();
     if (this.#backpressured && this.#queuedUpdateBytes <= this.#lowWaterMark) {
