@@ -40,10 +40,12 @@ describe('Lab: namespaces and veth links', () => {
     assert.deepEqual(names, ['eth0', 'eth1', 'lo']);
   });
 
-  it('rejects interface names longer than 15 characters before touching the kernel', async () => {
+  it('rejects interface names longer than 15 characters and non-CIDR addresses before touching the kernel', async () => {
     const x = await lab().netns('x');
     const y = await lab().netns('y');
     await assert.rejects(lab().veth(x, y, { aName: 'a-very-long-name' }), TestkitError);
+    await assert.rejects(lab().veth(x, y, { bAddrs: ['10.0.0.1'] }), /expected CIDR/);
+    assert.equal((await x.ip('-o', 'link', 'show')).includes('eth0'), false, 'nothing was created');
   });
 
   it('exec returns or throws with stderr; allowFail returns the exit code', async () => {
