@@ -87,25 +87,32 @@ export class NetlinkWriter {
 
   // --- fixed headers (struct rtmsg, ifinfomsg, ...) are written field by field -------------------------------------
 
+  // reserve() may replace this.buf, so every write takes its offset first and only then reads this.buf.
+
   u8(v: number): void {
-    this.buf[this.reserve(1)] = v & 0xff;
+    const at = this.reserve(1);
+    this.buf[at] = v & 0xff;
   }
 
   u16(v: number): void {
-    this.buf.writeUInt16LE(v & 0xffff, this.reserve(2));
+    const at = this.reserve(2);
+    this.buf.writeUInt16LE(v & 0xffff, at);
   }
 
   u32(v: number): void {
-    this.buf.writeUInt32LE(v >>> 0, this.reserve(4));
+    const at = this.reserve(4);
+    this.buf.writeUInt32LE(v >>> 0, at);
   }
 
   i32(v: number): void {
-    this.buf.writeInt32LE(v | 0, this.reserve(4));
+    const at = this.reserve(4);
+    this.buf.writeInt32LE(v | 0, at);
   }
 
   /** Zero bytes, for reserved/padding fields. */
   zeros(n: number): void {
-    this.buf.fill(0, this.reserve(n), this.off);
+    const at = this.reserve(n);
+    this.buf.fill(0, at, this.off);
   }
 
   // --- attributes ---------------------------------------------------------------------------------------------------
@@ -120,24 +127,29 @@ export class NetlinkWriter {
   }
 
   attrU8(type: number, v: number): void {
-    this.buf[this.attrHeader(type, 1)] = v & 0xff;
+    const at = this.attrHeader(type, 1);
+    this.buf[at] = v & 0xff;
   }
 
   attrU16(type: number, v: number): void {
-    this.buf.writeUInt16LE(v & 0xffff, this.attrHeader(type, 2));
+    const at = this.attrHeader(type, 2);
+    this.buf.writeUInt16LE(v & 0xffff, at);
   }
 
   /** A 16-bit attribute in network byte order (ports). */
   attrBe16(type: number, v: number): void {
-    this.buf.writeUInt16BE(v & 0xffff, this.attrHeader(type, 2));
+    const at = this.attrHeader(type, 2);
+    this.buf.writeUInt16BE(v & 0xffff, at);
   }
 
   attrU32(type: number, v: number): void {
-    this.buf.writeUInt32LE(v >>> 0, this.attrHeader(type, 4));
+    const at = this.attrHeader(type, 4);
+    this.buf.writeUInt32LE(v >>> 0, at);
   }
 
   attrI32(type: number, v: number): void {
-    this.buf.writeInt32LE(v | 0, this.attrHeader(type, 4));
+    const at = this.attrHeader(type, 4);
+    this.buf.writeInt32LE(v | 0, at);
   }
 
   /** A flag attribute: present means true, no payload. */
@@ -161,7 +173,8 @@ export class NetlinkWriter {
   /** A string attribute without the NUL: iproute2 sends IFLA_INFO_KIND this way; the kernel accepts both. */
   attrStringUnterminated(type: number, s: string): void {
     const n = Buffer.byteLength(s);
-    this.buf.write(s, this.attrHeader(type, n));
+    const at = this.attrHeader(type, n);
+    this.buf.write(s, at);
   }
 
   /** An IPv4 or IPv6 address attribute, in network order. */
