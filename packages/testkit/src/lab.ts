@@ -58,7 +58,10 @@ export class Lab {
   private readonly namespaces = new Map<string, LabNetns>();
   private readonly processes = new Set<TrackedProcess>();
   private cleaning: Promise<void> | undefined;
+  /** No new namespaces or processes once cleanup has started. */
   private closed = false;
+  /** Everything removed. Distinct from `closed`: an exit during an async cleanup must still finish the job. */
+  private done = false;
 
   private constructor(id: string, dir: string) {
     this.id = id;
@@ -144,7 +147,7 @@ export class Lab {
 
   /** Synchronous cleanup for exit and signal handlers: no grace period, everything is SIGKILLed. */
   cleanupSync(): void {
-    if (this.closed) return;
+    if (this.done) return;
     this.closed = true;
     for (const p of this.processes) {
       if (p.running) p.child.kill('SIGKILL');
@@ -182,6 +185,7 @@ export class Lab {
   }
 
   private forget(): void {
+    this.done = true;
     if (!process.env[KEEP_DIR_ENV]) removeDir(this.dir);
     removeRecord(this.id);
     Lab.live.delete(this);

@@ -1,5 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CommandError } from './errors.js';
 import { run, runSync } from './exec.js';
 
 /** How long we wait for SIGKILLed processes to vanish before deleting their namespace anyway. */
@@ -54,7 +55,11 @@ export async function destroyNamespace(name: string): Promise<void> {
   killAll(pids);
   const deadline = Date.now() + KILL_WAIT_MS;
   while (pids.some(alive) && Date.now() < deadline) await sleep(KILL_POLL_MS);
-  await run('ip', ['netns', 'del', name], { allowFail: true });
+  const del = await run('ip', ['netns', 'del', name], { allowFail: true });
+  // A concurrent sweep may have deleted it first; that is success too.
+  if (del.code !== 0 && (await listNamespaces()).includes(name)) {
+    throw new CommandError(`ip netns del ${name} failed: ${del.stderr.trim()}`, ['ip', 'netns', 'del', name], del.code, del.stdout, del.stderr);
+  }
 }
 
 /** Synchronous {@link destroyNamespace}, for exit and signal handlers. */
