@@ -193,8 +193,8 @@ Napi::Value Close(const Napi::CallbackInfo& info) {
 
 // setMd5(fd, peer, key: string|Uint8Array|null, prefixLen?: number): void
 // RFC 2385 key for segments to/from `peer`. A null or empty key removes it (removing an absent key is not an error).
-// With prefixLen the key covers a prefix (TCP_MD5SIG_EXT + TCP_MD5SIG_FLAG_PREFIX; on a dual-stack socket an IPv4
-// prefix length is shifted by 96 to match the mapped address).
+// With prefixLen the key covers a prefix (TCP_MD5SIG_EXT + TCP_MD5SIG_FLAG_PREFIX). For an IPv4-mapped address the
+// kernel takes the IPv4 prefix length as is (tcp_v6_parse_md5_keys stores the key as an AF_INET one).
 Napi::Value SetMd5(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!IsInt(info, 0) || info.Length() < 3 || !info[1].IsString())
@@ -226,11 +226,11 @@ Napi::Value SetMd5(const Napi::CallbackInfo& info) {
   int opt = TCP_MD5SIG;
   if (IsInt(info, 3)) {
     int prefix = info[3].As<Napi::Number>().Int32Value();
-    int maxPrefix = (domain == AF_INET && !mapped) ? 32 : (mapped ? 32 : 128);
+    int maxPrefix = (domain == AF_INET || mapped) ? 32 : 128;
     if (prefix < 0 || prefix > maxPrefix) return ThrowType(env, "setMd5: prefixLen out of range");
     opt = TCP_MD5SIG_EXT;
     sig.tcpm_flags = TCP_MD5SIG_FLAG_PREFIX;
-    sig.tcpm_prefixlen = static_cast<uint8_t>(mapped ? prefix + 96 : prefix);
+    sig.tcpm_prefixlen = static_cast<uint8_t>(prefix);
   }
   if (setsockopt(fd, IPPROTO_TCP, opt, &sig, sizeof(sig)) != 0) {
     int err = errno;

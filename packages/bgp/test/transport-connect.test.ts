@@ -78,6 +78,7 @@ describe('transport: connect between namespaces', function () {
       assert.deepEqual(server.readTtl(), { ttl: 1, minTtl: 0 }, 'accepted socket gets the peer TTL, not the listener 255');
       assert.deepEqual(client.readTtl(), { ttl: 1, minTtl: 0 });
       assert.equal(client.noDelay(), true);
+      assert.equal(server.noDelay(), true);
 
       const toServer = firstData(server);
       client.send(Uint8Array.from([1, 2, 3, 4]), 'control');
@@ -88,6 +89,8 @@ describe('transport: connect between namespaces', function () {
       assert.equal(client.counters.bytesOut, 4);
       assert.equal(client.counters.bytesIn, 3);
       assert.equal(server.counters.bytesIn, 4);
+      server.setTtl(ttlSettings({ peerType: 'external', multihopTtl: 3 }));
+      assert.deepEqual(server.readTtl(), { ttl: 3, minTtl: 0 }, 'TTL changes apply live');
 
       // A graceful end on one side shows up as a remote close on the other.
       const serverClosed = new Promise<CloseReason>((resolve) => server.once('close', resolve));
@@ -148,6 +151,21 @@ describe('transport: connect between namespaces', function () {
     await waitFor('the configured peer to be accepted', () => accepted === 1);
   });
 
+  it('close() stops listening at once; connections already handed out stay up', async () => {
+    listener = await BgpListener.listen({ netns: nsA, addresses: ['0.0.0.0'] });
+    listener.setPeer(B4);
+    const accepted = nextConnection(listener);
+    const client = await connectPeer({ host: A4, netns: nsB, localAddress: B4, timeoutMs: 5000 });
+    open.push(client);
+    const { conn } = await accepted;
+    open.push(conn);
+    await listener.close();
+    await assert.rejects(connectPeer({ host: A4, netns: nsB, timeoutMs: 5000 }), { errno: 'ECONNREFUSED' });
+    const got = firstData(client);
+    conn.send(Uint8Array.from([5]), 'control');
+    assert.deepEqual([...(await got)], [5]);
+  });
+
   it('a closed port without MD5 fails fast with ECONNREFUSED', async () => {
     await assert.rejects(connectPeer({ host: A4, port: 1790, netns: nsB, timeoutMs: 5000 }), (e: unknown) => {
       assert.ok(e instanceof ConnectFailedError);
@@ -163,6 +181,8 @@ describe('transport: connect between namespaces', function () {
       (e: unknown) => {
         assert.ok(e instanceof ConnectTimeoutError, `expected ConnectTimeoutError, got ${String(e)}`);
         assert.equal(e.timeoutMs, 700);
+        assert.equal(e.md5, true);
+        assert.match(e.message, /TCP-MD5/);
         return true;
       },
     );

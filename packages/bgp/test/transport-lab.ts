@@ -7,6 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 let labCounter = 0;
+/** Namespaces still alive, removed synchronously if the process exits before cleanup() ran. */
+const liveNamespaces = new Set<string>();
+process.once('exit', () => {
+  for (const ns of liveNamespaces) {
+    try {
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  }
+});
 
 /** Fails (never skips) when the tests cannot run here. */
 export function requireNetnsPrivileges(): void {
@@ -42,6 +53,7 @@ export class NetnsLab {
     const name = `${this.prefix}-${label}`;
     sh('ip', ['netns', 'add', name]);
     this.#namespaces.push(name);
+    liveNamespaces.add(name);
     sh('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
     return name;
   }
@@ -94,6 +106,7 @@ export class NetnsLab {
       }
     }
     for (const ns of this.#namespaces.splice(0).reverse()) {
+      liveNamespaces.delete(ns);
       try {
         sh('ip', ['netns', 'del', ns]);
       } catch (e) {

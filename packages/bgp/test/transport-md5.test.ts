@@ -1,7 +1,9 @@
 // TCP-MD5 (RFC 2385) between namespaces: keys on the dual-stack listener (IPv4 peers as ::ffff:a.b.c.d) and on the
 // outbound socket before the SYN; wrong or missing keys never connect and the kernel counts the rejected segments.
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:net';
 import { type BgpConnection, BgpListener, ConnectTimeoutError, connectPeer } from '../src/transport/index.js';
+import { sockopt } from '../src/transport/native.js';
 import { NetnsLab, requireNetnsPrivileges } from './transport-lab.js';
 
 const A4 = '10.82.0.1';
@@ -97,6 +99,35 @@ describe('transport: TCP-MD5', function () {
     assert.ok(lab.counter(nsA, 'TcpExtTCPMD5Unexpected') > before, 'a signed SYN to a key-less listener is dropped');
     listener.setPeer(B6, { md5Key: 'right-v6' });
     await attempt(A6, 'right-v6');
+  });
+
+  it('the addon sets a key for a whole prefix (TCP_MD5SIG_EXT), also IPv4-mapped on a dual-stack socket', async () => {
+    const n = sockopt();
+    const port = 1791;
+    const fd = n.socket(6, nsA);
+    n.setInt(fd, n.constants.IPPROTO_IPV6, n.constants.IPV6_V6ONLY, 0);
+    n.bind(fd, '::', port);
+    n.listen(fd, 8);
+    n.setMd5(fd, '10.82.0.0', 'prefix-key', 24);
+    n.setMd5(fd, 'fd82::', 'prefix-key6', 64);
+    const server: Server = createServer((s) => s.destroy());
+    await new Promise<void>((resolve) => server.listen({ fd }, resolve));
+    try {
+      (await connectPeer({ host: A4, port, netns: nsB, md5Key: 'prefix-key', timeoutMs: 5000 })).destroy('ok');
+      (await connectPeer({ host: A6, port, netns: nsB, md5Key: 'prefix-key6', timeoutMs: 5000 })).destroy('ok');
+      await assert.rejects(
+        connectPeer({ host: A4, port, netns: nsB, md5Key: 'other', timeoutMs: FAIL_TIMEOUT_MS }),
+        ConnectTimeoutError,
+      );
+      n.setMd5(fd, '10.82.0.0', null, 24);
+      (await connectPeer({ host: A4, port, netns: nsB, timeoutMs: 5000 })).destroy('ok');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('rejects keys longer than the kernel allows (80 bytes) with a typed error', () => {
+    assert.throws(() => listener.setPeer(B4, { md5Key: 'k'.repeat(81) }), { code: 'SOCKET_OPTION', errno: 'EINVAL' });
   });
 
   it('removePeer() removes the key as well', async () => {

@@ -79,7 +79,8 @@ export function connectPeer(options: ConnectOptions): Promise<BgpConnection> {
     };
     const onError = (err: Error): void => finish(new ConnectFailedError(host, port, err));
     const onAbort = (): void => finish(new ConnectAbortedError(host, port));
-    const timer = setTimeout(() => finish(new ConnectTimeoutError(host, port, timeoutMs)), timeoutMs);
+    const md5 = options.md5Key !== undefined && options.md5Key !== null && options.md5Key.length > 0;
+    const timer = setTimeout(() => finish(new ConnectTimeoutError(host, port, timeoutMs, md5)), timeoutMs);
     socket.on('error', onError);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     socket.connect({ host, port }, () => finish(null));

@@ -5,8 +5,9 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import type { IpFamily } from './addresses.js';
 import { canonicalAddress, ipFamily } from './addresses.js';
-import { fdOf, readNoDelay, readTtl } from './sockets.js';
+import { applyTtl, fdOf, readNoDelay, readTtl } from './sockets.js';
 import type { TtlSettings } from './ttl.js';
+import { nativeCall } from './native.js';
 import { ConnectionClosedError, SocketError, type TransportError, UpdateQueueOverflowError } from './errors.js';
 
 export type MessagePriority = 'control' | 'update';
@@ -166,6 +167,12 @@ export class BgpConnection extends EventEmitter<ConnectionEvents> {
   /** The TTL and minimum TTL in force on the socket, read back from the kernel (diagnostics, tests). */
   readTtl(): TtlSettings {
     return readTtl(fdOf(this.#socket), this.info.remoteAddress);
+  }
+
+  /** Changes TTL and minimum TTL live (a multihop or GTSM change needs no new session). */
+  setTtl(settings: TtlSettings): void {
+    const fd = fdOf(this.#socket);
+    applyTtl(fd, nativeCall('domain', (n) => n.domain(fd)), this.info.remoteAddress, settings);
   }
 
   /** Whether TCP_NODELAY is set, read back from the kernel. */

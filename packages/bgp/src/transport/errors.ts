@@ -49,9 +49,16 @@ export class TransportConfigError extends TransportError {
 /** No answer within the connect timeout. With TCP-MD5 a closed port looks like this: its RST is unsigned and dropped. */
 export class ConnectTimeoutError extends TransportError {
   readonly timeoutMs: number;
-  constructor(host: string, port: number, timeoutMs: number) {
-    super('CONNECT_TIMEOUT', `connect to ${formatHostPort(host, port)} timed out after ${timeoutMs} ms`);
+  /** A key was set: the silence may also be a password mismatch, which the peer's kernel drops without an answer. */
+  readonly md5: boolean;
+  constructor(host: string, port: number, timeoutMs: number, md5 = false) {
+    super(
+      'CONNECT_TIMEOUT',
+      `connect to ${formatHostPort(host, port)} timed out after ${timeoutMs} ms` +
+        (md5 ? ' (TCP-MD5 is set: a wrong or missing password on the peer, or a closed port, looks like this)' : ''),
+    );
     this.timeoutMs = timeoutMs;
+    this.md5 = md5;
   }
 }
 

@@ -127,12 +127,18 @@ export class BgpListener extends EventEmitter<ListenerEvents> {
     this.#updateListenerMinTtl();
   }
 
+  /**
+   * Stops listening. Connections already handed out belong to their owners and stay up (node's server 'close'
+   * would wait for them, so we do not).
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     const sockets = this.#sockets;
     this.#sockets = [];
-    await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.server.close(() => resolve()))));
+    for (const s of sockets) s.server.close();
+    // libuv closes the listening fds on its next turn.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   async #open(): Promise<void> {
@@ -189,7 +195,12 @@ export class BgpListener extends EventEmitter<ListenerEvents> {
   #onSocket(socket: Socket): void {
     const remoteAddress = canonicalAddress(socket.remoteAddress ?? '::');
     const settings = this.#peers.get(remoteAddress);
-    if (!settings || this.#closed) {
+    if (this.#closed || this.listenerCount('connection') === 0) {
+      // Nobody could own the connection; the peer retries later.
+      socket.resetAndDestroy();
+      return;
+    }
+    if (!settings) {
       const info: RejectedConnection = {
         reason: 'unknown-peer',
         remoteAddress,
