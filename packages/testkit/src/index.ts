@@ -13,7 +13,7 @@ export { waitFor, DEFAULT_WAIT_TIMEOUT_MS, DEFAULT_WAIT_INTERVAL_MS, type WaitOp
 export { run, DEFAULT_EXEC_TIMEOUT_MS, type ExecResult, type RunOptions } from './exec.js';
 export { DEFAULT_STOP_GRACE_MS, type ManagedProcess } from './process.js';
 export type { Netns, NetnsExecOptions, NetnsSpawnOptions } from './netns.js';
-export { Lab, withLab, sweepStaleLabs, CLEANUP_GRACE_MS, type VethOptions } from './lab.js';
+export { Lab, withLab, sweepStaleLabs, CLEANUP_GRACE_MS, LAN_BRIDGE, type VethOptions, type LanMember } from './lab.js';
 export { LAB_PREFIX, MAX_IFNAME_LENGTH, ownerPid } from './naming.js';
 export { REGISTRY_DIR } from './registry.js';
 export { listNamespaces } from './teardown.js';

@@ -24,6 +24,18 @@ export interface VethOptions {
   mtu?: number;
 }
 
+/** One member of a {@link Lab.lan}: a namespace, the name of its port and its addresses. */
+export interface LanMember {
+  ns: Netns;
+  /** Interface name inside `ns` (default `eth<n>`). */
+  ifName?: string;
+  /** CIDR addresses, e.g. `["192.168.1.11/24"]`. */
+  addrs?: string[];
+}
+
+/** Name of the bridge inside a {@link Lab.lan} switch namespace. */
+export const LAN_BRIDGE = 'br0';
+
 /** Grace period a lab gives its processes between SIGTERM and SIGKILL on cleanup. */
 export const CLEANUP_GRACE_MS = 1_000;
 
@@ -133,6 +145,26 @@ export class Lab {
     nsB.ifCount++;
     await ipBatch(nsB, bSteps);
     return { a: aName, b: bName };
+  }
+
+  /**
+   * A shared Ethernet segment, like hosts on one switch: creates namespace `label` holding bridge `br0`, and joins
+   * each member to it with a veth (port `p<i>` on the bridge side). Members on one subnet reach each other directly,
+   * as cluster nodes on one L2 network do.
+   * @returns the switch namespace and each member's interface name, in order.
+   */
+  async lan(label: string, members: readonly LanMember[]): Promise<{ switch: Netns; ifNames: string[] }> {
+    const sw = await this.netns(label);
+    await sw.ip('link', 'add', LAN_BRIDGE, 'type', 'bridge');
+    await sw.ip('link', 'set', LAN_BRIDGE, 'up');
+    const ifNames: string[] = [];
+    for (const [i, m] of members.entries()) {
+      const port = `p${i}`;
+      const link = await this.veth(m.ns, sw, { ...(m.ifName ? { aName: m.ifName } : {}), aAddrs: m.addrs ?? [], bName: port });
+      await sw.ip('link', 'set', port, 'master', LAN_BRIDGE);
+      ifNames.push(link.a);
+    }
+    return { switch: sw, ifNames };
   }
 
   /**

@@ -30,6 +30,20 @@ describe('Lab: namespaces and veth links', () => {
     await b.exec('ping', ['-c1', '-W2', '10.0.0.1']);
   });
 
+  it('puts three namespaces on one LAN (a bridge) where they reach each other directly', async () => {
+    const nodes = [await lab().netns('n1'), await lab().netns('n2'), await lab().netns('n3')];
+    const { switch: sw, ifNames } = await lab().lan('lan', nodes.map((ns, i) => ({ ns, addrs: [`192.168.50.${i + 1}/24`, `fd50::${i + 1}/64`] })));
+    assert.deepEqual(ifNames, ['eth0', 'eth0', 'eth0']);
+    const ports = JSON.parse(await sw.ip('-j', 'link', 'show', 'master', 'br0')) as Array<{ ifname: string }>;
+    assert.deepEqual(ports.map((p) => p.ifname).sort(), ['p0', 'p1', 'p2']);
+    await nodes[0]?.exec('ping', ['-c1', '-W2', '192.168.50.3']);
+    await nodes[2]?.exec('ping', ['-c1', '-W2', 'fd50::2']);
+    // Directly connected: the route to the peer is the on-link subnet route, no gateway.
+    const route = JSON.parse(await (nodes[1]?.ip('-j', 'route', 'get', '192.168.50.1') ?? '[]')) as Array<{ gateway?: string; dev: string }>;
+    assert.equal(route[0]?.gateway, undefined);
+    assert.equal(route[0]?.dev, 'eth0');
+  });
+
   it('names further veths eth1, eth2, ... and honours explicit names', async () => {
     const hub = await lab().netns('hub');
     const s1 = await lab().netns('s1');
