@@ -2,7 +2,7 @@
  * IP address and prefix conversion between text and the network-order bytes netlink carries.
  * @packageDocumentation
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import { AF_INET, AF_INET6 } from './constants.js';
 
 /** The two address families rtnetlink objects use. */
@@ -19,10 +19,48 @@ const IPV4_BYTES = 4;
 const IPV6_BYTES = 16;
 const IPV6_GROUPS = 8;
 
+const scratch = Buffer.alloc(IPV4_BYTES);
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+const DOT = 46;
+const MAX_OCTET = 255;
+const MAX_OCTET_DIGITS = 3;
+
+/**
+ * Parses a dotted quad in `text[start, end)` into `out` at `offset`; false if it is not one. Hand-rolled because
+ * route programming parses hundreds of thousands of addresses and this is several times faster than a regex.
+ */
+function parseIPv4Into(text: string, start: number, end: number, out: Uint8Array, offset: number): boolean {
+  let octet = 0;
+  let digits = 0;
+  let index = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= DIGIT_0 && c <= DIGIT_9) {
+      // No leading zeros (as node:net's isIPv4): "01" is not an octet.
+      if (digits > 0 && octet === 0) return false;
+      octet = octet * 10 + (c - DIGIT_0);
+      if (++digits > MAX_OCTET_DIGITS || octet > MAX_OCTET) return false;
+    } else if (c === DOT) {
+      if (digits === 0 || index === IPV4_BYTES - 1) return false;
+      out[offset + index++] = octet;
+      octet = 0;
+      digits = 0;
+    } else {
+      return false;
+    }
+  }
+  if (digits === 0 || index !== IPV4_BYTES - 1) return false;
+  out[offset + index] = octet;
+  return true;
+}
+
 /** The family of an address or prefix text; throws for anything that is neither IPv4 nor IPv6. */
 export function ipFamily(text: string): IpFamily {
-  const address = text.includes('/') ? text.slice(0, text.indexOf('/')) : text;
-  if (isIPv4(address)) return AF_INET;
+  const slash = text.indexOf('/');
+  const end = slash >= 0 ? slash : text.length;
+  if (parseIPv4Into(text, 0, end, scratch, 0)) return AF_INET;
+  const address = text.slice(0, end);
   if (isIPv6(address)) return AF_INET6;
   throw new TypeError(`not an IP address: ${JSON.stringify(text)}`);
 }
@@ -34,11 +72,7 @@ export function addressLength(family: IpFamily): number {
 
 /** Writes `address` in network order into `out` at `offset`; returns the number of bytes written. */
 export function writeAddress(address: string, out: Buffer, offset: number): number {
-  if (isIPv4(address)) {
-    const parts = address.split('.');
-    for (let i = 0; i < IPV4_BYTES; i++) out[offset + i] = Number(parts[i]);
-    return IPV4_BYTES;
-  }
+  if (parseIPv4Into(address, 0, address.length, out, offset)) return IPV4_BYTES;
   if (!isIPv6(address)) throw new TypeError(`not an IP address: ${JSON.stringify(address)}`);
   let text = address;
   const zone = text.indexOf('%');
@@ -71,7 +105,7 @@ export function writeAddress(address: string, out: Buffer, offset: number): numb
 
 /** `address` as network-order bytes (4 or 16). */
 export function addressToBytes(address: string): Buffer {
-  const out = Buffer.alloc(isIPv4(address) ? IPV4_BYTES : IPV6_BYTES);
+  const out = Buffer.alloc(ipFamily(address) === AF_INET ? IPV4_BYTES : IPV6_BYTES);
   writeAddress(address, out, 0);
   return out;
 }

@@ -68,7 +68,9 @@ interface Pending {
 export class NetlinkSocket extends EventEmitter {
   private readonly native: NativeSocket;
   private readonly pending = new Map<number, Pending>();
-  private readonly queue: Pending[] = [];
+  /** Requests not yet sent, from queueHead on; an index instead of shift(), which is O(n) on large arrays. */
+  private queue: Pending[] = [];
+  private queueHead = 0;
   private readonly writer = new NetlinkWriter(DEFAULT_BATCH_BYTES * 2);
   private readonly batchBytes: number;
   private readonly maxInFlight: number;
@@ -122,7 +124,7 @@ export class NetlinkSocket extends EventEmitter {
 
   /** Requests not yet answered (queued or sent). */
   get outstanding(): number {
-    return this.pending.size + this.queue.length;
+    return this.pending.size + this.queued();
   }
 
   addMembership(group: number): void {
@@ -181,9 +183,10 @@ export class NetlinkSocket extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     this.native.close();
-    const failed = [...this.pending.values(), ...this.queue];
+    const failed = [...this.pending.values(), ...this.queue.slice(this.queueHead)];
     this.pending.clear();
-    this.queue.length = 0;
+    this.queue = [];
+    this.queueHead = 0;
     for (const p of failed) p.done({ ok: false, error: new NetlinkError(p.request.describe, EBADF, 'socket closed') });
   }
 
@@ -199,23 +202,36 @@ export class NetlinkSocket extends EventEmitter {
     }
     this.queue.push({ request, seq: 0, messages: [], interrupted: false, done });
     // Defer sending to the end of the current tick so that requests issued together share sendmsg calls.
-    if (this.queue.length === 1) queueMicrotask(() => this.pump());
+    if (this.queued() === 1) queueMicrotask(() => this.pump());
+  }
+
+  private queued(): number {
+    return this.queue.length - this.queueHead;
+  }
+
+  private dequeue(): Pending {
+    const p = this.queue[this.queueHead++]!;
+    if (this.queueHead === this.queue.length) {
+      this.queue = [];
+      this.queueHead = 0;
+    }
+    return p;
   }
 
   private updateRef(): void {
     if (this.closed) return;
-    if (this.refed || this.pending.size > 0 || this.queue.length > 0) this.native.ref();
+    if (this.refed || this.pending.size > 0 || this.queued() > 0) this.native.ref();
     else this.native.unref();
   }
 
   /** Sends queued requests while the in-flight window allows. */
   private pump(): void {
     if (this.closed) return;
-    while (this.queue.length > 0 && this.pending.size < this.maxInFlight) {
+    while (this.queued() > 0 && this.pending.size < this.maxInFlight) {
       this.writer.reset();
       const sent: Pending[] = [];
-      while (this.queue.length > 0 && this.pending.size + sent.length < this.maxInFlight && this.writer.length < this.batchBytes) {
-        const p = this.queue.shift()!;
+      while (this.queued() > 0 && this.pending.size + sent.length < this.maxInFlight && this.writer.length < this.batchBytes) {
+        const p = this.dequeue();
         p.seq = this.nextSeq();
         p.request.encode(this.writer, p.seq);
         sent.push(p);
@@ -248,7 +264,7 @@ export class NetlinkSocket extends EventEmitter {
     }
     if (!data) return;
     forEachMessage(data, (m) => this.onMessage(m));
-    if (this.queue.length > 0) this.pump();
+    if (this.queued() > 0) this.pump();
     else this.updateRef();
   }
 

@@ -7,6 +7,8 @@ import { NLA_F_NESTED, NLA_HDRLEN, NLMSG_HDRLEN } from './constants.js';
 import { writeAddress } from './ip.js';
 
 const INITIAL_CAPACITY = 4096;
+const IPV4_ADDRESS_BYTES = 4;
+const IPV6_ADDRESS_BYTES = 16;
 /** Netlink aligns messages and attributes to 4 bytes (NLMSG_ALIGNTO, NLA_ALIGNTO). */
 export const NETLINK_ALIGN = 4;
 
@@ -122,7 +124,7 @@ export class NetlinkWriter {
     this.buf.writeUInt16LE(NLA_HDRLEN + payload, at);
     this.buf.writeUInt16LE(type, at + 2);
     // Zero the padding now; the payload is written by the caller.
-    this.buf.fill(0, at + NLA_HDRLEN + payload, this.off);
+    for (let i = at + NLA_HDRLEN + payload; i < this.off; i++) this.buf[i] = 0;
     return at + NLA_HDRLEN;
   }
 
@@ -179,7 +181,7 @@ export class NetlinkWriter {
 
   /** An IPv4 or IPv6 address attribute, in network order. */
   attrAddress(type: number, address: string): void {
-    const at = this.attrHeader(type, address.includes(':') ? 16 : 4);
+    const at = this.attrHeader(type, address.includes(':') ? IPV6_ADDRESS_BYTES : IPV4_ADDRESS_BYTES);
     writeAddress(address, this.buf, at);
   }
 

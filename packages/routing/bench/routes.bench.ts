@@ -1,0 +1,141 @@
+// Benchmark: install then remove N routes in a throwaway namespace, through our batched rtnetlink client and
+// through one `ip -batch -` process, in the same run. Prints routes per second for each.
+// Run: npm run bench -w @kroute/routing (root; creates and deletes its own namespaces).
+import { execFileSync, spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { AF_INET, Rtnl, deleteRouteRequest, newRouteRequest, type Route } from '../src/index.js';
+
+const PROTO = 201; // a protocol number nothing else on a test namespace uses
+const SIZES = (process.env.KROUTE_BENCH_SIZES ?? '10000,100000').split(',').map(Number);
+/** Each method runs this many times per size, alternating, and the best run counts: the machine is shared. */
+const ROUNDS = Number(process.env.KROUTE_BENCH_ROUNDS ?? 3);
+const FIRST_OCTET = 10;
+
+function ip(...args: string[]): string {
+  return execFileSync('ip', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+}
+
+/** Distinct /32s: 10.(16 + i / 65536).(i / 256 % 256).(i % 256). */
+function dst(i: number): string {
+  return `${FIRST_OCTET}.${16 + (i >> 16)}.${(i >> 8) & 0xff}.${i & 0xff}/32`;
+}
+
+function countRoutes(ns: string): number {
+  return ip('-n', ns, 'route', 'show', 'proto', String(PROTO)).split('\n').filter(Boolean).length;
+}
+
+function ipBatch(ns: string, lines: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['-n', ns, '-batch', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ip -batch exited ${code}: ${stderr.slice(0, 500)}`))));
+    child.stdin.end(lines.join('\n') + '\n');
+  });
+}
+
+interface Row {
+  routes: number;
+  method: string;
+  addPerSec: number;
+  delPerSec: number;
+}
+
+interface Timing {
+  addMs: number;
+  delMs: number;
+}
+
+async function runKroute(ns: string, routes: Route[]): Promise<Timing & { sendCalls: number }> {
+  const n = routes.length;
+  const rtnl = Rtnl.open({ netns: ns });
+  try {
+    let t = performance.now();
+    const added = await rtnl.batch(routes.map((r) => newRouteRequest(r)));
+    const addMs = performance.now() - t;
+    const addFailed = added.filter((r) => !r.ok).length;
+    if (addFailed > 0 || countRoutes(ns) !== n) throw new Error(`kroute add: ${addFailed} failed, ${countRoutes(ns)} in kernel`);
+    const sendCalls = rtnl.socket.sendCalls;
+    t = performance.now();
+    const deleted = await rtnl.batch(routes.map((r) => deleteRouteRequest({ dst: r.dst, protocol: PROTO })));
+    const delMs = performance.now() - t;
+    const delFailed = deleted.filter((r) => !r.ok).length;
+    if (delFailed > 0 || (await rtnl.listRoutes({ family: AF_INET, protocol: PROTO })).length !== 0) {
+      throw new Error(`kroute delete: ${delFailed} failed`);
+    }
+    return { addMs, delMs, sendCalls };
+  } finally {
+    rtnl.close();
+  }
+}
+
+async function runIpBatch(ns: string, routes: Route[]): Promise<Timing> {
+  const n = routes.length;
+  let t = performance.now();
+  await ipBatch(ns, routes.map((r) => `route add ${r.dst} via 10.0.0.3 dev veth0 proto ${PROTO}`));
+  const addMs = performance.now() - t;
+  if (countRoutes(ns) !== n) throw new Error(`ip -batch add: ${countRoutes(ns)} routes in kernel, expected ${n}`);
+  t = performance.now();
+  await ipBatch(ns, routes.map((r) => `route del ${r.dst} proto ${PROTO}`));
+  const delMs = performance.now() - t;
+  if (countRoutes(ns) !== 0) throw new Error('ip -batch del left routes behind');
+  return { addMs, delMs };
+}
+
+function best(runs: Timing[]): Timing {
+  return { addMs: Math.min(...runs.map((r) => r.addMs)), delMs: Math.min(...runs.map((r) => r.delMs)) };
+}
+
+async function benchOne(ns: string, oif: number, n: number): Promise<Row[]> {
+  const routes: Route[] = Array.from({ length: n }, (_, i) => ({ dst: dst(i), gateway: '10.0.0.3', oif, protocol: PROTO }));
+  const ours: Timing[] = [];
+  const theirs: Timing[] = [];
+  let sendCalls = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const k = await runKroute(ns, routes);
+    sendCalls = k.sendCalls;
+    ours.push(k);
+    theirs.push(await runIpBatch(ns, routes));
+  }
+  const rate = (ms: number): number => n / (ms / 1000);
+  const k = best(ours);
+  const i = best(theirs);
+  return [
+    { routes: n, method: `kroute Rtnl.batch (${sendCalls} sendmsg)`, addPerSec: rate(k.addMs), delPerSec: rate(k.delMs) },
+    { routes: n, method: 'ip -batch -', addPerSec: rate(i.addMs), delPerSec: rate(i.delMs) },
+  ];
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('the routing benchmark needs root to create network namespaces');
+  const ns = `kr-bench-${process.pid}`;
+  const peer = `kr-benchp-${process.pid}`;
+  ip('netns', 'add', ns);
+  ip('netns', 'add', peer);
+  try {
+    ip('-n', ns, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1', 'netns', peer);
+    ip('-n', ns, 'addr', 'add', '10.0.0.1/24', 'dev', 'veth0');
+    ip('-n', peer, 'addr', 'add', '10.0.0.3/24', 'dev', 'veth1');
+    ip('-n', ns, 'link', 'set', 'veth0', 'up');
+    ip('-n', peer, 'link', 'set', 'veth1', 'up');
+    const oif = (JSON.parse(ip('-n', ns, '-j', 'link', 'show', 'dev', 'veth0')) as { ifindex: number }[])[0]!.ifindex;
+    const rows: Row[] = [];
+    for (const n of SIZES) rows.push(...(await benchOne(ns, oif, n)));
+    console.log(`\nroutes/s, install then remove /32 routes via a veth neighbour, one namespace; best of ${ROUNDS} alternating runs\n`);
+    console.log(`${'routes'.padStart(8)}  ${'method'.padEnd(36)}  ${'add/s'.padStart(10)}  ${'delete/s'.padStart(10)}`);
+    for (const r of rows) {
+      console.log(
+        `${String(r.routes).padStart(8)}  ${r.method.padEnd(36)}  ${Math.round(r.addPerSec).toString().padStart(10)}  ${Math.round(r.delPerSec).toString().padStart(10)}`,
+      );
+    }
+  } finally {
+    ip('netns', 'del', ns);
+    ip('netns', 'del', peer);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
