@@ -184,12 +184,7 @@ export class BgpListener extends EventEmitter<ListenerEvents> {
         resolve();
       });
     });
-    const s: ListeningSocket = { address, family, dualStack, server, fd };
-    // Peers configured before this socket opened (not possible through the public API today, but cheap to honour).
-    for (const [peer, settings] of this.#peers) {
-      if (settings.md5Key && this.#accepts(s, peer)) nativeCall('TCP-MD5', (n) => n.setMd5(fd, peer, settings.md5Key ?? null));
-    }
-    return s;
+    return { address, family, dualStack, server, fd };
   }
 
   #onSocket(socket: Socket): void {
