@@ -137,7 +137,8 @@ describe('@kroute/testkit/vm in a real VM', function () {
     before(async function () {
       this.timeout(SUITE_RUN_TIMEOUT_MS + 10_000);
       run = await runInVm(suiteScript('/tmp/inner.test.mjs'), { timeoutMs: SUITE_RUN_TIMEOUT_MS });
-      console.log(`      suite VM run: ${Math.round(run.durationMs)} ms`);
+      const times = [...run.output.matchAll(/^@@ time (\S+) (\d+) ms$/gm)].map((m) => `${m[1]} ${m[2]}`).join(', ');
+      console.log(`      suite VM run: ${Math.round(run.durationMs)} ms (sections, ms: ${times})`);
     });
 
     it('passes the script exit status back', () => {

@@ -1,5 +1,5 @@
 import { runCommand } from './exec.js';
-import { VmError } from './errors.js';
+import { VmCommandError, VmError } from './errors.js';
 
 /** Debian packages the harness needs on the host; also listed in scripts/setup-machine.sh for fresh CI machines. */
 export const HOST_PACKAGES = ['qemu-system-x86', 'busybox-static', 'cpio', 'kmod', 'xz-utils'] as const;
@@ -11,19 +11,23 @@ export const KERNEL_META_PACKAGE = 'linux-image-amd64';
 const APT_LOCK_WAIT = ['-o', 'DPkg::Lock::Timeout=300'];
 const APT_ENV = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 
-async function isInstalled(pkg: string): Promise<boolean> {
+/** Installed packages among `packages`, with one dpkg-query for all of them in the common case. */
+async function installedAmong(packages: readonly string[]): Promise<Set<string>> {
   try {
-    const { stdout } = await runCommand('dpkg-query', ['-W', '-f=${Status}', pkg]);
-    return stdout.includes('install ok installed');
-  } catch {
-    return false;
+    const { stdout } = await runCommand('dpkg-query', ['-W', '-f=${Package} ${Status}\n', ...packages]);
+    const lines = stdout.split('\n').filter((line) => line.endsWith(' install ok installed'));
+    return new Set(lines.map((line) => line.split(' ')[0]!));
+  } catch (err) {
+    if (!(err instanceof VmCommandError) || packages.length <= 1) return new Set();
+    // dpkg-query exits 1 when any name is unknown to dpkg; ask one by one to learn which.
+    const each = await Promise.all(packages.map((pkg) => installedAmong([pkg])));
+    return new Set(each.flatMap((set) => [...set]));
   }
 }
 
 export async function missingPackages(packages: readonly string[]): Promise<string[]> {
-  const missing: string[] = [];
-  for (const pkg of packages) if (!(await isInstalled(pkg))) missing.push(pkg);
-  return missing;
+  const installed = await installedAmong(packages);
+  return packages.filter((pkg) => !installed.has(pkg));
 }
 
 export async function aptUpdate(): Promise<void> {

@@ -1,10 +1,11 @@
 import { access, chmod, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { HOST_PACKAGES, aptUpdate, currentStockKernel, ensurePackages } from './debian.js';
 import { VmSetupError, describe } from './errors.js';
 import { runCommand } from './exec.js';
-import { assertShellWord, stage2Script } from './guest.js';
+import { assertShellWord, initScript, stage2Script } from './guest.js';
 import { INITRD_MODULES, buildInitrd, resolveModuleOrder } from './initrd.js';
 import { acquireFileLock } from './lock.js';
 import { extractVmlinux } from './vmlinux.js';
@@ -36,6 +37,24 @@ export interface EnsuredVmImage extends VmImage {
   setupMs: number;
 }
 
+/** What image.json holds: the image, and which version of the guest scripts its initrd and stage 2 came from. */
+interface Manifest extends VmImage {
+  guestScriptsHash: string;
+}
+
+/**
+ * Fingerprint of the guest-side scripts as this build of the harness writes them. A cached image made by an older
+ * harness gets its initrd and stage 2 rewritten (about a second) instead of booting stale scripts.
+ */
+export function guestScriptsHash(): string {
+  const sample = [
+    initScript(['@module@.ko']),
+    stage2Script({ kernelVersion: '@version@', modulesDir: '/@modules@' }),
+    INITRD_MODULES.join(' '),
+  ];
+  return createHash('sha256').update(sample.join('\0')).digest('hex').slice(0, 16);
+}
+
 export function vmCacheDir(): string {
   return resolve(process.env[VM_CACHE_ENV] ?? DEFAULT_VM_CACHE);
 }
@@ -49,9 +68,9 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function readImage(dir: string): Promise<VmImage | null> {
+async function readImage(dir: string): Promise<Manifest | null> {
   try {
-    const image = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as VmImage;
+    const image = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as Manifest;
     for (const path of [image.vmlinux, image.initrd, image.stage2, join(image.modulesDir, 'modules.dep')]) {
       if (!(await exists(path))) return null;
     }
@@ -62,8 +81,8 @@ async function readImage(dir: string): Promise<VmImage | null> {
 }
 
 /** The most recently built complete image in the cache, for when apt cannot name or fetch the current kernel. */
-async function newestCachedImage(cache: string): Promise<VmImage | null> {
-  let newest: { image: VmImage; mtimeMs: number } | null = null;
+async function newestCachedImage(cache: string): Promise<Manifest | null> {
+  let newest: { image: Manifest; mtimeMs: number } | null = null;
   for (const entry of await readdir(cache, { withFileTypes: true })) {
     if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
     const image = await readImage(join(cache, entry.name));
@@ -83,6 +102,28 @@ async function step<T>(what: string, action: () => Promise<T>): Promise<T> {
 }
 
 /** Downloads, unpacks and converts one Debian kernel into `cache/VERSION`, via a staging folder and one rename. */
+/**
+ * Writes the initrd, stage 2 and image.json into `dir` (the staging folder, or the image folder when refreshing),
+ * each through a temporary name and a rename so a reader never sees half a file.
+ */
+async function writeBootFiles(dir: string, root: string, image: VmImage): Promise<Manifest> {
+  const modules = await step('resolve the initrd modules', () => resolveModuleOrder(root, image.kernelVersion, INITRD_MODULES));
+  await step('build the initrd', () => buildInitrd(dir, modules, join(dir, 'initrd.img.new')));
+  await rename(join(dir, 'initrd.img.new'), join(dir, 'initrd.img'));
+  await writeFile(join(dir, 'stage2.sh.new'), stage2Script(image), { mode: 0o755 });
+  await rename(join(dir, 'stage2.sh.new'), join(dir, 'stage2.sh'));
+  const manifest: Manifest = { ...image, guestScriptsHash: guestScriptsHash() };
+  await writeFile(join(dir, `${MANIFEST}.new`), `${JSON.stringify(manifest, null, 2)}\n`);
+  await rename(join(dir, `${MANIFEST}.new`), join(dir, MANIFEST));
+  return manifest;
+}
+
+/** A cached image whose guest scripts an older harness wrote gets them rewritten; the kernel is kept. */
+async function upToDate(image: Manifest): Promise<VmImage> {
+  if (image.guestScriptsHash === guestScriptsHash()) return image;
+  return step('refresh the guest scripts of the cached image', () => writeBootFiles(image.dir, join(image.dir, 'root'), image));
+}
+
 async function buildImage(cache: string, kernelVersion: string): Promise<VmImage> {
   const staging = await mkdtemp(join(cache, `.build-${kernelVersion}-`));
   const finalDir = join(cache, kernelVersion);
@@ -106,8 +147,6 @@ async function buildImage(cache: string, kernelVersion: string): Promise<VmImage
     );
     await rm(join(root, 'boot'), { recursive: true, force: true });
     await rm(join(root, 'usr', 'share'), { recursive: true, force: true });
-    const modules = await step('resolve the initrd modules', () => resolveModuleOrder(root, kernelVersion, INITRD_MODULES));
-    await step('build the initrd', () => buildInitrd(staging, modules, join(staging, 'initrd.img')));
     const image: VmImage = {
       kernelVersion,
       dir: finalDir,
@@ -116,8 +155,7 @@ async function buildImage(cache: string, kernelVersion: string): Promise<VmImage
       stage2: join(finalDir, 'stage2.sh'),
       modulesDir: join(finalDir, 'root', 'lib', 'modules', kernelVersion),
     };
-    await writeFile(join(staging, 'stage2.sh'), stage2Script(image), { mode: 0o755 });
-    await writeFile(join(staging, MANIFEST), `${JSON.stringify(image, null, 2)}\n`);
+    await writeBootFiles(staging, root, image);
     // mkdtemp made it 0700; other users' test runs read the image too.
     await chmod(staging, 0o755);
     await rm(finalDir, { recursive: true, force: true });
@@ -129,16 +167,39 @@ async function buildImage(cache: string, kernelVersion: string): Promise<VmImage
   }
 }
 
+const APT_LISTS = '/var/lib/apt/lists';
+const STOCK_KERNEL_MEMO = '.stock-kernel.json';
+
+/**
+ * `apt-cache depends` takes seconds on a busy host; its answer only changes when apt-get update rewrites the lists,
+ * which changes the lists folder's mtime. So the answer is kept in the cache beside that mtime.
+ */
+async function stockKernel(cache: string): Promise<string | null> {
+  const listsMtimeMs = await stat(APT_LISTS).then((s) => s.mtimeMs, () => null);
+  const memoPath = join(cache, STOCK_KERNEL_MEMO);
+  try {
+    const memo = JSON.parse(await readFile(memoPath, 'utf8')) as { listsMtimeMs: number; kernelVersion: string };
+    if (listsMtimeMs !== null && memo.listsMtimeMs === listsMtimeMs) return memo.kernelVersion;
+  } catch {
+    // No memo yet, or unreadable: ask apt.
+  }
+  const kernelVersion = await currentStockKernel();
+  if (kernelVersion !== null && listsMtimeMs !== null) {
+    await writeFile(memoPath, `${JSON.stringify({ listsMtimeMs, kernelVersion })}\n`);
+  }
+  return kernelVersion;
+}
+
 async function ensureLocked(cache: string): Promise<{ image: VmImage; built: boolean }> {
   await step('install the host packages', () => ensurePackages(HOST_PACKAGES));
-  let version = await currentStockKernel();
+  let version = await stockKernel(cache);
   if (version === null) {
     await step('apt-get update', aptUpdate);
-    version = await currentStockKernel();
+    version = await stockKernel(cache);
   }
   if (version !== null) {
     const ready = await readImage(join(cache, version));
-    if (ready) return { image: ready, built: false };
+    if (ready) return { image: await upToDate(ready), built: false };
   }
   let firstFailure: unknown = new Error('apt knows no linux-image-amd64 dependency');
   if (version !== null) {
@@ -151,17 +212,17 @@ async function ensureLocked(cache: string): Promise<{ image: VmImage; built: boo
   // The lists may name a kernel the mirror has since dropped: refresh them and try whatever they name now.
   try {
     await aptUpdate();
-    const refreshed = await currentStockKernel();
+    const refreshed = await stockKernel(cache);
     if (refreshed !== null) {
       const ready = await readImage(join(cache, refreshed));
-      if (ready) return { image: ready, built: false };
+      if (ready) return { image: await upToDate(ready), built: false };
       return { image: await buildImage(cache, refreshed), built: true };
     }
   } catch {
     // Fall through to an older cached kernel; any stock Debian kernel has the tunnel modules the tests need.
   }
   const cached = await newestCachedImage(cache);
-  if (cached) return { image: cached, built: false };
+  if (cached) return { image: await upToDate(cached), built: false };
   throw new VmSetupError('build an image for the stock Debian kernel', new Error(describe(firstFailure)));
 }
 
