@@ -37,7 +37,7 @@ describe('wire: NLRI', () => {
       assert.equal(formatPrefix(parsePrefix('2001:0:0:1:0:0:0:1/128')), '2001:0:0:1::1/128');
       assert.equal(formatPrefix(parsePrefix('2001:db8:0:0:1:0:0:1/128')), '2001:db8::1:0:0:1/128');
     });
-    for (const bad of ['10.0.0.0/33', '10.0.0/24', '2001:db8::/129', 'x/1', '10.0.0.0/-1', '10.0.0.0/2a']) {
+    for (const bad of ['10.0.0.0/33', '10.0.0/24', '2001:db8::/129', 'x/1', '10.0.0.0/-1', '10.0.0.0/2a', '1.2.3.4.5/32', '256.0.0.0/8', '01.0.0.0/8', '1..2.3/32', '/8', '1.2.3.4 /32']) {
       it(`rejects ${bad}`, () => assert.throws(() => parsePrefix(bad), { name: 'AddressParseError' }));
     }
   });

@@ -1,6 +1,6 @@
 // IP addresses as they appear inside path attributes and NLRI: octets on the wire, text in the message model.
 // Formatting runs once per UPDATE (next hops, aggregators), never per prefix, so clarity wins over tricks here.
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 
 export const IPV4_OCTETS = 4;
 export const IPV6_OCTETS = 16;
@@ -29,10 +29,30 @@ export function writeUint32(bytes: Uint8Array, offset: number, value: number): v
 
 /** Writes dotted-quad `text` as 4 octets at `offset`. */
 export function writeIpv4(text: string, bytes: Uint8Array, offset: number): void {
-  if (!isIPv4(text)) throw new AddressParseError(`not an IPv4 address: ${JSON.stringify(text)}`);
-  const parts = text.split('.');
-  for (let i = 0; i < IPV4_OCTETS; i++) bytes[offset + i] = Number(parts[i]);
+  // Hand-rolled dotted-quad parser: this runs once per encoded attribute set, and node:net's regex costs more.
+  let octet = 0;
+  let digits = 0;
+  let index = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i === text.length ? DOT : text.charCodeAt(i);
+    if (c === DOT) {
+      if (digits === 0 || index === IPV4_OCTETS) throw new AddressParseError(`not an IPv4 address: ${JSON.stringify(text)}`);
+      bytes[offset + index++] = octet;
+      octet = 0;
+      digits = 0;
+    } else if (c >= DIGIT_0 && c <= DIGIT_9 && digits < 3 && !(digits === 1 && octet === 0)) {
+      octet = octet * 10 + (c - DIGIT_0);
+      digits++;
+      if (octet > 255) throw new AddressParseError(`not an IPv4 address: ${JSON.stringify(text)}`);
+    } else {
+      throw new AddressParseError(`not an IPv4 address: ${JSON.stringify(text)}`);
+    }
+  }
+  if (index !== IPV4_OCTETS) throw new AddressParseError(`not an IPv4 address: ${JSON.stringify(text)}`);
 }
+const DOT = 0x2e;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
 
 /** Writes `text` as 16 octets at `offset` (RFC 4291 §2.2 text forms, including an embedded IPv4 tail). */
 export function writeIpv6(text: string, bytes: Uint8Array, offset: number): void {
