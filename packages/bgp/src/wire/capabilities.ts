@@ -143,7 +143,7 @@ export function decodeCapabilities(bytes: Uint8Array, start: number, end: number
   }
 }
 
-function family16(afi: number, safi: number, name: string): Uint8Array {
+function afiSafiBytes(afi: number, safi: number, name: string): Uint8Array {
   checkUint(afi, 16, `${name} AFI`);
   checkUint(safi, 8, `${name} SAFI`);
   return new Uint8Array([afi >>> 8, afi & 0xff, safi]);
@@ -152,7 +152,7 @@ function family16(afi: number, safi: number, name: string): Uint8Array {
 function encodeValue(cap: Capability): { code: number; value: Uint8Array } {
   switch (cap.kind) {
     case 'multiprotocol': {
-      const f = family16(cap.afi, cap.safi, 'multiprotocol');
+      const f = afiSafiBytes(cap.afi, cap.safi, 'multiprotocol');
       return { code: CapabilityCode.MULTIPROTOCOL, value: new Uint8Array([f[0]!, f[1]!, 0, f[2]!]) };
     }
     case 'route-refresh':
@@ -178,7 +178,7 @@ function encodeValue(cap: Capability): { code: number; value: Uint8Array } {
         (cap.restartState ? GR_RESTART_STATE_BIT : 0) | (cap.notification ? GR_NOTIFICATION_BIT : 0) | cap.restartTime;
       const parts: Uint8Array[] = [new Uint8Array([head >>> 8, head & 0xff])];
       for (const f of cap.families) {
-        parts.push(family16(f.afi, f.safi, 'graceful restart'), new Uint8Array([f.forwardingState ? FORWARDING_STATE_BIT : 0]));
+        parts.push(afiSafiBytes(f.afi, f.safi, 'graceful restart'), new Uint8Array([f.forwardingState ? FORWARDING_STATE_BIT : 0]));
       }
       return { code: CapabilityCode.GRACEFUL_RESTART, value: concatBytes(parts) };
     }
@@ -190,7 +190,7 @@ function encodeValue(cap: Capability): { code: number; value: Uint8Array } {
     }
     case 'add-path': {
       const parts: Uint8Array[] = [];
-      for (const f of cap.families) parts.push(family16(f.afi, f.safi, 'ADD-PATH'), new Uint8Array([f.sendReceive]));
+      for (const f of cap.families) parts.push(afiSafiBytes(f.afi, f.safi, 'ADD-PATH'), new Uint8Array([f.sendReceive]));
       return { code: CapabilityCode.ADD_PATH, value: concatBytes(parts) };
     }
     case 'enhanced-route-refresh':
@@ -200,7 +200,7 @@ function encodeValue(cap: Capability): { code: number; value: Uint8Array } {
       for (const f of cap.families) {
         checkUint(f.staleTime, 24, 'long-lived stale time');
         parts.push(
-          family16(f.afi, f.safi, 'long-lived graceful restart'),
+          afiSafiBytes(f.afi, f.safi, 'long-lived graceful restart'),
           new Uint8Array([f.forwardingState ? FORWARDING_STATE_BIT : 0, f.staleTime >>> 16, (f.staleTime >>> 8) & 0xff, f.staleTime & 0xff]),
         );
       }

@@ -131,13 +131,13 @@ export function encodeOpen(open: Omit<OpenMessage, 'type'>): Uint8Array {
     params.push(p);
   }
   const classicLength = params.reduce((n, p) => n + PARAM_HEADER_LENGTH + p.value.length, 0);
-  const classic = classicLength <= MAX_CLASSIC_PARAMS_LENGTH && params.every((p) => p.value.length <= MAX_CLASSIC_PARAMS_LENGTH);
-  const encoded = params.map((p) => paramBytes(p.type, p.value, classic));
-  const body = concatBytes(encoded);
+  const classic = classicLength <= MAX_CLASSIC_PARAMS_LENGTH;
+  const body = concatBytes(params.map((p) => paramBytes(p.type, p.value, classic)));
+  if (!classic) checkUint(body.length, 16, 'extended optional parameters length');
+  // RFC 9072 §2: Non-Ext OP Len and Non-Ext OP Type both 255, then the 2-octet Extended Opt. Parm. Length.
   const prefix = classic
     ? new Uint8Array([body.length])
     : new Uint8Array([OPT_PARAM_EXTENDED_LENGTH, OPT_PARAM_EXTENDED_LENGTH, body.length >>> 8, body.length & 0xff]);
-  if (!classic) checkUint(body.length, 16, 'extended optional parameters length');
   const length = OPT_PARAMS_LENGTH_AT + prefix.length + body.length;
   // RFC 8654 §4: OPEN is never an extended message.
   if (length > MAX_MESSAGE_LENGTH) throw new EncodeError(`OPEN of ${length} octets exceeds ${MAX_MESSAGE_LENGTH}`);
