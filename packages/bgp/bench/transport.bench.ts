@@ -106,6 +106,13 @@ async function keepaliveLatency(listener: BgpListener, priority: MessagePriority
     writer.send(ka, priority);
   }, KEEPALIVE_EVERY_MS);
   await new Promise((r) => setTimeout(r, LATENCY_RUN_MS));
+  // What sits in the kernel between the two ends: it is ahead of any KEEPALIVE and cannot be reordered.
+  const queues = execFileSync('ip', ['netns', 'exec', NS, 'ss', '-tnH', 'state', 'established'], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .map(([recvQ, sendQ, local]) => `${local} recv-q ${recvQ} send-q ${sendQ}`)
+    .join('; ');
   clearInterval(kaTimer);
   clearInterval(windowTimer);
   const sorted = [...latencies].sort((a, b) => a - b);
@@ -116,7 +123,7 @@ async function keepaliveLatency(listener: BgpListener, priority: MessagePriority
       `${SLOW_READER_BYTES_PER_S / 1024 / 1024} MiB/s, UPDATE queue at ${HIGH_WATER_MARK / 1024 / 1024} MiB: ` +
       `${latencies.length}/${sentKeepalives} arrived within ${LATENCY_RUN_MS / 1000} s; ` +
       `p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${sorted[sorted.length - 1] ?? NaN} ms; ` +
-      `kernel+node bytes ahead ≈ ${writer.counters.queuedBytes - writer.counters.queuedUpdateBytes} B`,
+      `node buffer ${writer.counters.queuedBytes - writer.counters.queuedUpdateBytes} B; kernel: ${queues}`,
   );
   writer.destroy('bench');
   reader.destroy('bench');

@@ -90,6 +90,8 @@ export class BgpConnection extends EventEmitter<ConnectionEvents> {
   #endReason: string | undefined;
   #lingerTimer: NodeJS.Timeout | undefined;
   #closed = false;
+  #readingStarted = false;
+  #readingPaused = false;
 
   constructor(socket: Socket, direction: Direction, options: ConnectionOptions = {}) {
     super();
@@ -111,7 +113,11 @@ export class BgpConnection extends EventEmitter<ConnectionEvents> {
     // Chunks wait in the socket until the owner listens for 'data', so none are lost between accept and wiring.
     socket.pause();
     (this as EventEmitter).on('newListener', (event: string | symbol) => {
-      if (event === 'data') queueMicrotask(() => this.#closed || socket.resume());
+      if (event !== 'data' || this.#readingStarted) return;
+      this.#readingStarted = true;
+      queueMicrotask(() => {
+        if (!this.#closed && !this.#readingPaused) socket.resume();
+      });
     });
     socket.on('data', (chunk: Buffer) => {
       this.#bytesIn += chunk.length;
@@ -157,11 +163,13 @@ export class BgpConnection extends EventEmitter<ConnectionEvents> {
    * owner that cannot keep up with incoming UPDATEs. KEEPALIVEs from the peer wait too, so keep pauses short.
    */
   pauseReading(): void {
+    this.#readingPaused = true;
     this.#socket.pause();
   }
 
   resumeReading(): void {
-    if (!this.#closed) this.#socket.resume();
+    this.#readingPaused = false;
+    if (!this.#closed && this.#readingStarted) this.#socket.resume();
   }
 
   /** The TTL and minimum TTL in force on the socket, read back from the kernel (diagnostics, tests). */
