@@ -107,7 +107,7 @@ export class ConnectionFsm {
   private out: FsmAction[] = [];
 
   constructor(
-    private readonly cfg: ConnectionFsmConfig,
+    private cfg: ConnectionFsmConfig,
     private readonly env: FsmEnvironment,
     /** Allocates ids for outgoing connections (the coordinator shares one space with accepted ones). */
     private readonly allocateConn: () => ConnId,
@@ -142,6 +142,14 @@ export class ConnectionFsm {
   }
   get oscillations(): number {
     return this.damper.oscillations;
+  }
+
+  /**
+   * Settings that need no new session (timers, backoff, hold time offered in the next OPEN) take effect from the
+   * next use; identity settings (AS, identifier, families) must not change here: the session resets for those.
+   */
+  reconfigure(cfg: ConnectionFsmConfig): void {
+    this.cfg = cfg;
   }
 
   /** The event a timer's expiry stands for. */

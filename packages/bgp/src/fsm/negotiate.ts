@@ -103,8 +103,8 @@ export function negotiate(localOpen: OpenMessage, remoteOpen: OpenMessage, local
     extendedMessage,
     gracefulRestart: gr,
     addPath: { receive, send },
-    decode: { fourOctetAs, extendedMessage, addPath: receive },
-    encode: { fourOctetAs, extendedMessage, addPath: send },
+    decode: { fourOctetAs, extendedMessage, addPath: receive, enhancedRouteRefresh },
+    encode: { fourOctetAs, extendedMessage, addPath: send, enhancedRouteRefresh },
     localOpen,
     remoteOpen,
   };

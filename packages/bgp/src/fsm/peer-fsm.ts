@@ -64,7 +64,7 @@ export class PeerFsm {
   private out: FsmAction[] = [];
 
   constructor(
-    private readonly cfg: PeerFsmConfig,
+    private cfg: PeerFsmConfig,
     private readonly env: FsmEnvironment,
   ) {
     this.primary = this.newSlot();
@@ -91,6 +91,12 @@ export class PeerFsm {
   }
   get oscillations(): number {
     return this.primary.fsm.oscillations;
+  }
+
+  /** Live settings change that needs no new session (see ConnectionFsm.reconfigure). */
+  reconfigure(cfg: PeerFsmConfig): void {
+    this.cfg = cfg;
+    for (const s of this.slots()) s.fsm.reconfigure(cfg);
   }
 
   /** An id for an accepted connection, to pass in TcpConnectionConfirmed. */
