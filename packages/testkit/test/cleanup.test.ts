@@ -87,22 +87,22 @@ describe('Lab cleanup', () => {
     });
   }
 
-  it('after a SIGKILL, the next Lab.create sweeps the dead owner\'s namespaces and processes', async () => {
+  it('after a SIGKILL, the next sweep removes the dead owner\'s namespaces and processes, and only those', async () => {
     const mine = await Lab.create('survivor');
     try {
       const survivor = await mine.netns('alive');
       const { child, report } = await startChild('lab-child.js', ['wait']);
+      for (const ns of report.namespaces) assert.ok(await namespaceExists(ns), `${ns} exists while its owner lives`);
       child.kill('SIGKILL');
       await exitOf(child);
-      // Nothing could clean up: the namespaces and the sleeper are still there.
-      for (const ns of report.namespaces) assert.ok(await namespaceExists(ns), `${ns} left behind by the killed process`);
-      assert.ok(pidAlive(report.pids[0] ?? 0), 'sleeper orphaned but alive');
-
+      // From here any testkit user's sweep on this machine may remove the leftovers (other suites run concurrently),
+      // so assert the outcome, not which sweep achieved it.
       const swept = await sweepStaleLabs();
-      for (const ns of report.namespaces) assert.ok(swept.includes(ns), `${ns} swept (swept: ${swept.join(', ')})`);
       await assertGone(report);
+      assert.ok(swept.every((ns) => !ns.startsWith(`${mine.id}-`)), 'a live owner\'s namespaces are never swept');
       assert.ok(await namespaceExists(survivor.name), 'a live owner\'s namespace is left alone');
       assert.equal(existsSync(join(REGISTRY_DIR, `${report.labId}.json`)), false, 'dead lab record removed');
+      assert.ok(existsSync(join(REGISTRY_DIR, `${mine.id}.json`)), 'live lab record kept');
     } finally {
       await mine.cleanup();
     }

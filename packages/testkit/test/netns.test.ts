@@ -89,9 +89,10 @@ describe('Lab: namespaces and veth links', () => {
   it('spawns tracked processes inside the namespace and stops them', async () => {
     const ns = await lab().netns('spawn');
     const p = ns.spawn('sh', ['-c', 'echo started; ip -o link show lo; exec sleep 600'], { logFile: lab().file('spawn.log') });
+    // Until `ip netns exec` has switched namespace and exec'd, the pid is still `ip` in the host namespace.
+    await waitFor(() => p.output().includes('lo:'), { what: 'the process output' });
     const where = (await run('ip', ['netns', 'identify', String(p.pid)])).stdout.trim();
     assert.equal(where, ns.name, 'the process lives in the namespace');
-    await waitFor(() => p.output().includes('lo:'), { what: 'the process output' });
     await p.stop('SIGTERM', 1_000);
     assert.equal(await p.exited, null, 'ended by the signal');
     assert.match(p.output(), /^started\n/);
