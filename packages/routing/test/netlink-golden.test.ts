@@ -6,7 +6,14 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  AF_BRIDGE,
+  AF_INET,
   AF_INET6,
+  dumpAddressesRequest,
+  dumpNeighboursRequest,
+  dumpRoutesRequest,
+  dumpRulesRequest,
+  getLinkRequest,
   IPPROTO_IPIP,
   IPPROTO_IPV6,
   NLM_F_ACK,
@@ -63,7 +70,9 @@ function loadFixture(name: string): Fixture {
   const lines = text.split('\n');
   const command = lines[0]!.replace(/^# /, '');
   const hex = lines.filter((l) => l && !l.startsWith('#')).join(' ').replace(/\s+/g, '');
-  return { command, bytes: Buffer.from(hex, 'hex') };
+  const raw = Buffer.from(hex, 'hex');
+  // For dumps iproute2 hands sendmsg its whole request struct; the kernel reads nlmsg_len bytes, and so do we.
+  return { command, bytes: raw.subarray(0, raw.readUInt32LE(0)) };
 }
 
 function maskSeqPid(b: Buffer): Buffer {
@@ -216,6 +225,13 @@ const cases: Record<string, () => Buffer> = {
     ),
   'fdb-del': () => encodeRequest(deleteFdbRequest({ index: VXLAN0, lladdr: '0a:58:0a:f4:03:01', dst: '10.0.0.3' })),
   'genl-getfamily-fou': () => encodeRequest(getFamilyRequest('fou')),
+  'dump-routes-v4': () => encodeRequest(dumpRoutesRequest(AF_INET)),
+  'dump-rules-v4': () => encodeRequest(dumpRulesRequest(AF_INET)),
+  'dump-rules-v6': () => encodeRequest(dumpRulesRequest(AF_INET6)),
+  'dump-neigh-v4': () => encodeRequest(dumpNeighboursRequest(AF_INET)),
+  'dump-fdb': () => encodeRequest(dumpNeighboursRequest(AF_BRIDGE)),
+  'dump-addr-v4': () => encodeRequest(dumpAddressesRequest(AF_INET)),
+  'get-link-by-name': () => encodeRequest(getLinkRequest({ name: 'veth0' })),
 };
 
 /** FOU commands carry the family id the recording shim handed iproute2; it is the message type. */

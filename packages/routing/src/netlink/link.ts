@@ -41,6 +41,7 @@ import {
   IFLA_VXLAN_PORT,
   IFLA_VXLAN_TTL,
   IPPROTO_IPV6,
+  NLM_F_REQUEST,
   IPV6_DEFAULT_TNL_ENCAP_LIMIT,
   RTM_DELLINK,
   RTM_GETLINK,
@@ -65,7 +66,7 @@ import {
   parseMac,
   type Attributes,
 } from './reader.js';
-import { CHANGE_FLAGS, DUMP_FLAGS, GET_FLAGS, makeRequest, newFlags, type ChangeMode, type NetlinkRequest } from './request.js';
+import { CHANGE_FLAGS, DUMP_FLAGS, makeRequest, newFlags, type ChangeMode, type NetlinkRequest } from './request.js';
 import type { NetlinkWriter } from './writer.js';
 
 /** How a tunnel's packets are wrapped in UDP (IFLA_IPTUN_ENCAP_*). */
@@ -399,15 +400,23 @@ export function deleteLinkRequest(link: Pick<Link, 'index' | 'name'>): NetlinkRe
   );
 }
 
-/** A request for one link by index or name; the answer is one RTM_NEWLINK. */
+/**
+ * A request for one link by index or name, shaped as iproute2's ll_name_to_index() lookup: NLM_F_REQUEST only, so
+ * the answer is the RTM_NEWLINK itself (or an error such as ENODEV).
+ */
 export function getLinkRequest(link: Pick<Link, 'index' | 'name'>): NetlinkRequest {
-  return makeRequest(describeLink('get', link), false, (w, seq) => {
-    w.beginMessage(RTM_GETLINK, GET_FLAGS, seq);
-    writeIfinfomsg(w, { index: link.index ?? 0 });
-    w.attrU32(IFLA_EXT_MASK, LINK_EXT_MASK);
-    if (link.index === undefined && link.name !== undefined) w.attrString(IFLA_IFNAME, link.name);
-    w.endMessage();
-  });
+  return makeRequest(
+    describeLink('get', link),
+    false,
+    (w, seq) => {
+      w.beginMessage(RTM_GETLINK, NLM_F_REQUEST, seq);
+      writeIfinfomsg(w, { index: link.index ?? 0 });
+      w.attrU32(IFLA_EXT_MASK, LINK_EXT_MASK);
+      if (link.index === undefined && link.name !== undefined) w.attrString(IFLA_IFNAME, link.name);
+      w.endMessage();
+    },
+    false,
+  );
 }
 
 /** A dump of every link. */
