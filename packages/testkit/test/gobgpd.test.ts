@@ -34,7 +34,7 @@ describe('gobgpd peers in namespaces', function () {
         routerId: '10.4.0.1',
         neighbors: [
           { address: '10.4.0.2', asn: AS_B, password: 's3cret', localAddress: '10.4.0.1', ...FAST },
-          { address: 'fd04::2', asn: AS_B, families: ['ipv6-unicast'], ...FAST },
+          { address: 'fd04::2', asn: AS_B, families: ['ipv6-unicast'], password: 'v6-key', ...FAST },
         ],
       }),
       startGobgpd(nsB, {
@@ -42,13 +42,13 @@ describe('gobgpd peers in namespaces', function () {
         routerId: '10.4.0.2',
         neighbors: [
           { address: '10.4.0.1', asn: AS_A, password: 's3cret', localAddress: '10.4.0.2', ...FAST },
-          { address: 'fd04::1', asn: AS_A, families: ['ipv6-unicast'], ...FAST },
+          { address: 'fd04::1', asn: AS_A, families: ['ipv6-unicast'], password: 'v6-key', ...FAST },
         ],
       }),
     ]);
   });
 
-  it('establishes an MD5-signed IPv4 session and an IPv6 session', async () => {
+  it('establishes MD5-signed IPv4 and IPv6 sessions', async () => {
     await a.waitForState('10.4.0.2');
     await a.waitForState('fd04::2');
     await b.waitForState('10.4.0.1');
@@ -60,6 +60,10 @@ describe('gobgpd peers in namespaces', function () {
     assert.equal(n.negotiatedHoldTime, FAST.holdTime);
     assert.deepEqual(n.families, ['ipv4-unicast']);
     assert.deepEqual((await b.neighbors()).find((x) => x.address === 'fd04::1')?.families, ['ipv6-unicast']);
+    // The kernel holds an RFC 2385 key on the session's socket: the signature is really on the wire, not just configured.
+    const sockets = (await a.ns.exec('ss', ['-tni', 'state', 'established'])).stdout;
+    assert.match(sockets, /md5keys:10\.4\.0\.2\/32/);
+    assert.match(sockets, /md5keys:fd04::2\/128/);
   });
 
   it('exchanges an IPv4 route with its attributes, seen through rib() and adjIn()', async () => {
