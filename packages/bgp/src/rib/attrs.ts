@@ -32,7 +32,8 @@ export class AttrSet {
 
   constructor(
     readonly id: number,
-    readonly key: string,
+    /** attributesHash(attrs). */
+    readonly hash: number,
     readonly attrs: RouteAttributes,
   ) {
     this.localPref = attrs.localPref ?? DEFAULT_LOCAL_PREF;
@@ -49,10 +50,19 @@ export class AttrSet {
   }
 }
 
+function numbers(xs: readonly number[]): string {
+  let s = '';
+  for (let i = 0; i < xs.length; i++) s += i === 0 ? `${xs[i]}` : `,${xs[i]}`;
+  return s;
+}
+
 function segmentsKey(segments: readonly AsPathSegment[] | undefined): string {
   if (segments === undefined) return '-';
   let s = '';
-  for (const seg of segments) s += `${seg.type === AsPathSegmentType.AS_SEQUENCE ? '' : `<${seg.type}>`}${seg.asns.join(' ')};`;
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!;
+    s += seg.type === AsPathSegmentType.AS_SEQUENCE ? `${numbers(seg.asns)};` : `<${seg.type}>${numbers(seg.asns)};`;
+  }
   return s;
 }
 
@@ -62,12 +72,13 @@ function hex(bytes: Uint8Array): string {
 
 /** A canonical text form: equal attribute sets give equal keys. Computed once per received UPDATE, not per prefix. */
 export function attributesKey(a: RouteAttributes): string {
-  let k = `o${a.origin ?? '-'}|p${segmentsKey(a.asPath)}|n${a.nextHop ?? '-'}|L${a.linkLocalNextHop ?? '-'}|m${a.med ?? '-'}|l${a.localPref ?? '-'}`;
+  let k = `${a.origin ?? '-'}|${segmentsKey(a.asPath)}|${a.nextHop ?? '-'}|${a.med ?? '-'}|${a.localPref ?? '-'}`;
+  if (a.linkLocalNextHop !== undefined) k += `|L${a.linkLocalNextHop}`;
   if (a.atomicAggregate) k += '|A';
   if (a.aggregator) k += `|g${a.aggregator.asn}@${a.aggregator.address}`;
-  if (a.communities) k += `|c${a.communities.join(',')}`;
+  if (a.communities) k += `|c${numbers(a.communities)}`;
   if (a.originatorId !== undefined) k += `|r${a.originatorId}`;
-  if (a.clusterList) k += `|C${a.clusterList.join(',')}`;
+  if (a.clusterList) k += `|C${numbers(a.clusterList)}`;
   if (a.extendedCommunities) k += `|x${a.extendedCommunities.map(hex).join(',')}`;
   if (a.largeCommunities) k += `|X${a.largeCommunities.map((l) => `${l.globalAdmin}:${l.localData1}:${l.localData2}`).join(',')}`;
   if (a.as4Path) k += `|4${segmentsKey(a.as4Path)}`;
@@ -76,37 +87,198 @@ export function attributesKey(a: RouteAttributes): string {
   return k;
 }
 
+const FNV_PRIME = 0x01000193;
+const FNV_OFFSET = 0x811c9dc5;
+const UNDEFINED_MARK = 0x9e3779b9;
+
+function mix(h: number, v: number): number {
+  return Math.imul(h ^ v, FNV_PRIME);
+}
+
+function mixString(h: number, s: string | undefined): number {
+  if (s === undefined) return mix(h, UNDEFINED_MARK);
+  for (let i = 0; i < s.length; i++) h = mix(h, s.charCodeAt(i));
+  return mix(h, s.length);
+}
+
+function mixNumbers(h: number, xs: readonly number[] | undefined): number {
+  if (xs === undefined) return mix(h, UNDEFINED_MARK);
+  for (let i = 0; i < xs.length; i++) h = mix(h, xs[i]! | 0);
+  return mix(h, xs.length);
+}
+
+function mixSegments(h: number, segs: readonly AsPathSegment[] | undefined): number {
+  if (segs === undefined) return mix(h, UNDEFINED_MARK);
+  for (let i = 0; i < segs.length; i++) h = mixNumbers(mix(h, segs[i]!.type), segs[i]!.asns);
+  return mix(h, segs.length);
+}
+
+/**
+ * A 32-bit hash of the attributes that decide path selection and identity (rarer attributes go through the key
+ * text). No strings are built for the common attributes, so interning one UPDATE's set costs well under a
+ * microsecond; equality is then checked field by field.
+ */
+export function attributesHash(a: RouteAttributes): number {
+  let h = FNV_OFFSET;
+  h = mix(h, a.origin ?? UNDEFINED_MARK);
+  h = mixSegments(h, a.asPath);
+  h = mixString(h, a.nextHop);
+  h = mix(h, a.med ?? UNDEFINED_MARK);
+  h = mix(h, a.localPref ?? UNDEFINED_MARK);
+  h = mixNumbers(h, a.communities);
+  h = mix(h, a.originatorId ?? UNDEFINED_MARK);
+  h = mixNumbers(h, a.clusterList);
+  const rare = rareKey(a);
+  if (rare !== '') h = mixString(h, rare);
+  return h >>> 0;
+}
+
+function sameNumbers(x: readonly number[] | undefined, y: readonly number[] | undefined): boolean {
+  if (x === y) return true;
+  if (x === undefined || y === undefined || x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+function sameSegments(x: readonly AsPathSegment[] | undefined, y: readonly AsPathSegment[] | undefined): boolean {
+  if (x === y) return true;
+  if (x === undefined || y === undefined || x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i]!.type !== y[i]!.type || !sameNumbers(x[i]!.asns, y[i]!.asns)) return false;
+  return true;
+}
+
+/** Text of the attributes outside the hash's fast path ('' when there are none, the common case). */
+function rareKey(a: RouteAttributes): string {
+  if (
+    a.linkLocalNextHop === undefined &&
+    a.atomicAggregate === undefined &&
+    a.aggregator === undefined &&
+    a.extendedCommunities === undefined &&
+    a.largeCommunities === undefined &&
+    a.as4Path === undefined &&
+    a.as4Aggregator === undefined &&
+    a.unknown === undefined
+  ) {
+    return '';
+  }
+  return attributesKey({
+    linkLocalNextHop: a.linkLocalNextHop,
+    atomicAggregate: a.atomicAggregate,
+    aggregator: a.aggregator,
+    extendedCommunities: a.extendedCommunities,
+    largeCommunities: a.largeCommunities,
+    as4Path: a.as4Path,
+    as4Aggregator: a.as4Aggregator,
+    unknown: a.unknown,
+  });
+}
+
+export function attributesEqual(a: RouteAttributes, b: RouteAttributes): boolean {
+  return (
+    a.origin === b.origin &&
+    a.nextHop === b.nextHop &&
+    a.med === b.med &&
+    a.localPref === b.localPref &&
+    a.originatorId === b.originatorId &&
+    sameSegments(a.asPath, b.asPath) &&
+    sameNumbers(a.communities, b.communities) &&
+    sameNumbers(a.clusterList, b.clusterList) &&
+    rareKey(a) === rareKey(b)
+  );
+}
+
+type MutableAttributes = { -readonly [K in keyof RouteAttributes]?: RouteAttributes[K] };
+
+/** A copy without undefined members (no `delete`, which would push V8 objects into slow dictionary mode). */
+function compact(a: RouteAttributes, patch?: MutableAttributes): RouteAttributes {
+  const out: Record<string, unknown> = {};
+  for (const k in a) {
+    const v = (a as Record<string, unknown>)[k];
+    if (v !== undefined) out[k] = v;
+  }
+  if (patch !== undefined) {
+    for (const k in patch) {
+      const v = (patch as Record<string, unknown>)[k];
+      if (v === undefined) {
+        if (k in out) {
+          // Rebuild rather than delete: rare (a removal), and keeps the object fast.
+          const next: Record<string, unknown> = {};
+          for (const j in out) if (j !== k) next[j] = out[j];
+          return compact(next as RouteAttributes, withoutKey(patch, k));
+        }
+      } else {
+        out[k] = v;
+      }
+    }
+  }
+  return out as RouteAttributes;
+}
+
+function withoutKey(patch: MutableAttributes, key: string): MutableAttributes {
+  const next: Record<string, unknown> = {};
+  for (const k in patch) if (k !== key) next[k] = (patch as Record<string, unknown>)[k];
+  return next as MutableAttributes;
+}
+
 /**
  * The intern table. Entries are held weakly: an attribute set lives as long as some path (or cache) references it,
  * with no refcounting for the RIB to get wrong.
  */
 export class AttrTable {
-  private readonly table = new Map<string, WeakRef<AttrSet>>();
-  private readonly registry = new FinalizationRegistry<string>((key) => {
-    const ref = this.table.get(key);
-    if (ref !== undefined && ref.deref() === undefined) this.table.delete(key);
-  });
+  /** hash → the live sets with that hash (almost always one). */
+  private readonly table = new Map<number, WeakRef<AttrSet> | Array<WeakRef<AttrSet>>>();
+  private readonly registry = new FinalizationRegistry<number>((hash) => this.prune(hash));
   private nextId = 1;
+  private count = 0;
 
   intern(attrs: RouteAttributes): AttrSet {
-    const key = attributesKey(attrs);
-    const found = this.table.get(key)?.deref();
-    if (found !== undefined) return found;
-    const set = new AttrSet(this.nextId++, key, Object.freeze({ ...attrs }));
-    this.table.set(key, new WeakRef(set));
-    this.registry.register(set, key);
+    const hash = attributesHash(attrs);
+    const slot = this.table.get(hash);
+    if (slot !== undefined) {
+      if (!Array.isArray(slot)) {
+        const found = slot.deref();
+        if (found !== undefined && attributesEqual(found.attrs, attrs)) return found;
+      } else {
+        for (const ref of slot) {
+          const found = ref.deref();
+          if (found !== undefined && attributesEqual(found.attrs, attrs)) return found;
+        }
+      }
+    }
+    // Copied so the caller cannot change a shared set; not frozen (freezing costs more than everything else here).
+    const set = new AttrSet(this.nextId++, hash, compact(attrs));
+    const ref = new WeakRef(set);
+    if (slot === undefined) this.table.set(hash, ref);
+    else if (Array.isArray(slot)) slot.push(ref);
+    else this.table.set(hash, [slot, ref]);
+    this.registry.register(set, hash);
+    this.count++;
     return set;
   }
 
-  /** The set with some attributes replaced (undefined removes one). */
-  derive(base: AttrSet, patch: Partial<{ -readonly [K in keyof RouteAttributes]: RouteAttributes[K] }>): AttrSet {
-    const next: Record<string, unknown> = { ...base.attrs, ...patch };
-    for (const k of Object.keys(next)) if (next[k] === undefined) delete next[k];
-    return this.intern(next as RouteAttributes);
+  private prune(hash: number): void {
+    const slot = this.table.get(hash);
+    if (slot === undefined) return;
+    if (!Array.isArray(slot)) {
+      if (slot.deref() === undefined) {
+        this.table.delete(hash);
+        this.count--;
+      }
+      return;
+    }
+    const live = slot.filter((r) => r.deref() !== undefined);
+    this.count -= slot.length - live.length;
+    if (live.length === 0) this.table.delete(hash);
+    else this.table.set(hash, live.length === 1 ? live[0]! : live);
   }
 
-  /** Distinct sets alive now (for tests and metrics). */
+  /** The set with some attributes replaced (undefined removes one). */
+  derive(base: AttrSet, patch: MutableAttributes): AttrSet {
+    return this.intern(compact(base.attrs, patch));
+  }
+
+  /** Distinct sets held now (for tests and metrics; collected sets leave after their finalizer runs). */
   get size(): number {
-    return this.table.size;
+    return this.count;
   }
 }
