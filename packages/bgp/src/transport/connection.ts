@@ -100,11 +100,11 @@ export class BgpConnection extends EventEmitter<ConnectionEvents> {
     this.#lowWaterMark = Math.floor(this.#highWaterMark / 2);
     this.#limit = options.updateQueueLimit ?? this.#highWaterMark * DEFAULT_UPDATE_LIMIT_FACTOR;
     this.#lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
-    const remoteAddress = canonicalAddress(socket.remoteAddress ?? '');
+    const remoteAddress = addressOrEmpty(socket.remoteAddress);
     this.info = {
       direction,
       family: ipFamily(remoteAddress) ?? 4,
-      localAddress: canonicalAddress(socket.localAddress ?? ''),
+      localAddress: addressOrEmpty(socket.localAddress),
       localPort: socket.localPort ?? 0,
       remoteAddress,
       remotePort: socket.remotePort ?? 0,
@@ -288,4 +288,9 @@ export class BgpConnection extends EventEmitter<ConnectionEvents> {
     if (reason.kind === 'error' && this.listenerCount('error') > 0) this.emit('error', reason.error);
     this.emit('close', reason);
   }
+}
+
+/** A socket reset before we wrapped it has no addresses any more; that must not throw from an I/O callback. */
+function addressOrEmpty(address: string | undefined): string {
+  return address !== undefined && ipFamily(address) !== null ? canonicalAddress(address) : '';
 }

@@ -188,13 +188,13 @@ export class BgpListener extends EventEmitter<ListenerEvents> {
   }
 
   #onSocket(socket: Socket): void {
-    const remoteAddress = canonicalAddress(socket.remoteAddress ?? '::');
-    const settings = this.#peers.get(remoteAddress);
-    if (this.#closed || this.listenerCount('connection') === 0) {
-      // Nobody could own the connection; the peer retries later.
+    if (this.#closed || socket.remoteAddress === undefined) {
+      // Closing, or the peer already reset it.
       socket.resetAndDestroy();
       return;
     }
+    const remoteAddress = canonicalAddress(socket.remoteAddress);
+    const settings = this.#peers.get(remoteAddress);
     if (!settings) {
       const info: RejectedConnection = {
         reason: 'unknown-peer',
@@ -206,6 +206,11 @@ export class BgpListener extends EventEmitter<ListenerEvents> {
       // RST rather than FIN: nothing to flush, and no TIME_WAIT left behind for a stranger's connection.
       socket.resetAndDestroy();
       this.emit('rejected', info);
+      return;
+    }
+    if (this.listenerCount('connection') === 0) {
+      // Nobody could own the connection; the peer retries later.
+      socket.resetAndDestroy();
       return;
     }
     try {
