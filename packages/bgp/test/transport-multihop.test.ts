@@ -138,6 +138,28 @@ describe('transport: multihop TTL and GTSM across a router namespace', function 
       await waitFor('bytes both ways', () => atServer.length > 0 && atClient.length > 0);
     });
 
+    it(`${family}: GTSM with a non-GTSM peer beside it: the accepted socket still drops the too-distant peer`, async () => {
+      const other = family === 'IPv4' ? '10.83.9.9' : 'fd83:9::9';
+      listener.setPeer(other, { ttl: ttlSettings({ peerType: 'external' }) });
+      listener.setPeer(a, { ttl: ttlSettings({ peerType: 'external', ttlSecurity: 1 }) });
+      try {
+        // The listener cannot demand 255 of every SYN now, so the handshake completes ...
+        const client = await connectPeer({ host: b, netns: nsA, ttl: 255, timeoutMs: 5000 });
+        open.push(client);
+        await waitFor('the listener to accept', () => accepted.length === 1);
+        const server = accepted[0] as BgpConnection;
+        assert.deepEqual(server.readTtl(), { ttl: 255, minTtl: 255 });
+        const atServer = collect(server);
+        // ... but everything the peer sends after it arrives with TTL 254 and is dropped.
+        const dropsBefore = lab.counter(nsB, 'TcpExtTCPMinTTLDrop');
+        client.send(Uint8Array.from([1]), 'control');
+        await waitFor('the kernel to drop the data', () => lab.counter(nsB, 'TcpExtTCPMinTTLDrop') > dropsBefore);
+        assert.equal(atServer.length, 0);
+      } finally {
+        listener.removePeer(other);
+      }
+    });
+
     it(`${family}: GTSM drops a peer that sends with a lower TTL`, async () => {
       listener.setPeer(a, { ttl: ttlSettings({ peerType: 'external', ttlSecurity: 2 }) });
       const dropsBefore = lab.counter(nsB, 'TcpExtTCPMinTTLDrop');
