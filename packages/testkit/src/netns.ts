@@ -37,6 +37,11 @@ export interface Netns {
   spawn(cmd: string, args: string[], opts?: NetnsSpawnOptions): ManagedProcess;
   /** A path in the owning lab's temp directory (removed on cleanup), for configs and logs. */
   file(name: string): string;
+  /**
+   * The namespace's kernel SNMP/netstat counters (`nstat -asz`), absolute values, e.g.
+   * `nstat('TcpExtTCPMD5Failure', 'TcpExtTCPMinTTLDrop')`. Patterns may use nstat's `*` wildcard; no pattern: all.
+   */
+  nstat(...patterns: string[]): Promise<Record<string, number>>;
   /** Sets a sysctl inside the namespace (`net.*` keys are per namespace), e.g. `sysctl('net.ipv4.ip_forward', '1')`. */
   sysctl(key: string, value: string): Promise<void>;
 }
@@ -81,6 +86,13 @@ export class LabNetns implements Netns {
 
   file(name: string): string {
     return this.owner.file(name);
+  }
+
+  async nstat(...patterns: string[]): Promise<Record<string, number>> {
+    // -a absolute, -s leave nstat's history file alone (concurrent users share it), -z include zeros.
+    const out = (await this.exec('nstat', ['-asz', '--json', ...patterns])).stdout;
+    const parsed = JSON.parse(out) as { kernel?: Record<string, number> };
+    return parsed.kernel ?? {};
   }
 
   async sysctl(key: string, value: string): Promise<void> {

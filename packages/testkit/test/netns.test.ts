@@ -78,6 +78,18 @@ describe('Lab: namespaces and veth links', () => {
     await assert.rejects(ns.ip('route', 'add', '10.9.9.0/24', 'dev', 'nonexistent0'), /Cannot find device|nonexistent0/);
   });
 
+  it('reads per-namespace kernel counters', async () => {
+    const a = await lab().netns('count-a');
+    const b = await lab().netns('count-b');
+    await lab().veth(a, b, { aAddrs: ['10.0.9.1/24'], bAddrs: ['10.0.9.2/24'] });
+    const before = await a.nstat('IcmpOutEchos', 'IpExt*Octets');
+    assert.equal(before.IcmpOutEchos, 0, 'a fresh namespace starts at zero');
+    assert.ok('IpExtInOctets' in before, 'wildcards expand');
+    await a.exec('ping', ['-c2', '-i0.2', '-W2', '10.0.9.2']);
+    assert.equal((await a.nstat('IcmpOutEchos')).IcmpOutEchos, 2);
+    assert.equal((await b.nstat('IcmpOutEchos')).IcmpOutEchos, 0, 'counters are per namespace');
+  });
+
   it('sets sysctls inside the namespace only', async () => {
     const ns = await lab().netns('sysctl');
     await ns.sysctl('net.ipv4.ip_forward', '1');
