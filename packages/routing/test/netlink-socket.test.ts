@@ -37,6 +37,28 @@ describe('netlink: socket binding', function () {
     }
   });
 
+  it('runs concurrent dumps and changes on one socket (the kernel allows one dump at a time per socket)', async () => {
+    const rtnl = Rtnl.open({ netns: a.name });
+    try {
+      const [links, routes, rules, addresses, , links2] = await Promise.all([
+        rtnl.listLinks(),
+        rtnl.listRoutes(),
+        rtnl.listRules(),
+        rtnl.listAddresses(),
+        rtnl.addAddress({ index: a.ifindex('lo'), address: '10.55.0.1/32' }),
+        rtnl.listLinks(),
+      ]);
+      assert.deepEqual(links.map((l) => l.name).sort(), ['lo', 'only-in-a']);
+      assert.deepEqual(links2.map((l) => l.name).sort(), ['lo', 'only-in-a']);
+      assert.ok(routes.length > 0, 'local-table routes of lo');
+      assert.ok(rules.length >= 3, 'default rules of both families');
+      assert.ok(addresses.some((x) => x.address === '127.0.0.1/8'));
+      assert.ok((await rtnl.listAddresses()).some((x) => x.address === '10.55.0.1/32'));
+    } finally {
+      rtnl.close();
+    }
+  });
+
   it('fails clearly for a namespace that does not exist', () => {
     assert.throws(() => NetlinkSocket.open({ netns: `kr-nl-${process.pid}-missing` }), (e: unknown) => {
       assert.ok(e instanceof Error);

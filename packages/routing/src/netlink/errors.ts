@@ -18,6 +18,12 @@ const STRERROR_OVERRIDES: Record<string, string> = {
   EPERM: 'Operation not permitted',
   ENOTSUP: 'Operation not supported',
   ERANGE: 'Numerical result out of range',
+  EBUSY: 'Device or resource busy',
+  EHOSTUNREACH: 'No route to host',
+  ENOMEM: 'Cannot allocate memory',
+  EAGAIN: 'Resource temporarily unavailable',
+  EPROTONOSUPPORT: 'Protocol not supported',
+  EMSGSIZE: 'Message too long',
 };
 
 /** Linux's own names where libuv picks an alias (95 is EOPNOTSUPP to the kernel and iproute2, ENOTSUP to libuv). */

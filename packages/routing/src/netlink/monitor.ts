@@ -126,7 +126,8 @@ export class RtnlMonitor extends EventEmitter implements AsyncIterable<RtnlEvent
       this.emit('overflow');
     });
     this.socket.on('error', (err: Error) => {
-      // A monitor that cannot read is as good as one that overflowed: report it so the consumer re-dumps.
+      // The socket follows every receive error with 'overflow' (which makes the consumer re-dump); 'error' is extra
+      // detail, passed on only to a listener, because an unheard 'error' event would throw.
       if (this.listenerCount('error') > 0) this.emit('error', err);
     });
   }

@@ -62,8 +62,9 @@ interface Pending {
 
 /**
  * Events: `'message'` (NetlinkMessage: anything not answering one of our requests, i.e. multicast
- * notifications), `'overflow'` (the kernel dropped messages for us: ENOBUFS; re-dump whatever you mirror),
- * `'error'` (Error: any other receive failure).
+ * notifications), `'overflow'` (the kernel dropped messages for us, ENOBUFS, or a receive failed: re-dump whatever
+ * you mirror; requests awaiting answers fail), `'error'` (NetlinkError: a receive failure other than ENOBUFS, only
+ * if someone listens; it is followed by 'overflow' either way).
  */
 export class NetlinkSocket extends EventEmitter {
   private readonly native: NativeSocket;
@@ -76,6 +77,8 @@ export class NetlinkSocket extends EventEmitter {
   private readonly maxInFlight: number;
   private seq: number;
   private closed = false;
+  /** The kernel runs one dump per socket at a time (a second gets EBUSY), so dumps wait for each other. */
+  private dumpInFlight = false;
   /** sendmsg calls made so far (batching makes this far smaller than the number of requests). */
   sendCalls = 0;
   private refed = false;
@@ -185,6 +188,7 @@ export class NetlinkSocket extends EventEmitter {
     this.native.close();
     const failed = [...this.pending.values(), ...this.queue.slice(this.queueHead)];
     this.pending.clear();
+    this.dumpInFlight = false;
     this.queue = [];
     this.queueHead = 0;
     for (const p of failed) p.done({ ok: false, error: new NetlinkError(p.request.describe, EBADF, 'socket closed') });
@@ -231,13 +235,19 @@ export class NetlinkSocket extends EventEmitter {
       this.writer.reset();
       const sent: Pending[] = [];
       while (this.queued() > 0 && this.pending.size + sent.length < this.maxInFlight && this.writer.length < this.batchBytes) {
+        // Requests go out in order; a dump waits (and holds back what follows it) until the previous dump is done.
+        if (this.queue[this.queueHead]!.request.dump && this.dumpInFlight) break;
         const p = this.dequeue();
         p.seq = this.nextSeq();
         p.request.encode(this.writer, p.seq);
         sent.push(p);
-        // A dump's answer can be large; send it alone so that its parts do not compete with ACKs for buffer.
-        if (p.request.dump) break;
+        if (p.request.dump) {
+          this.dumpInFlight = true;
+          // Its answer can be large: send it alone so that its parts do not compete with ACKs for buffer.
+          break;
+        }
       }
+      if (sent.length === 0) break;
       for (const p of sent) this.pending.set(p.seq, p);
       try {
         this.sendCalls++;
@@ -246,6 +256,7 @@ export class NetlinkSocket extends EventEmitter {
         const errno = (e as { errno?: number }).errno ?? EBADF;
         for (const p of sent) {
           this.pending.delete(p.seq);
+          if (p.request.dump) this.dumpInFlight = false;
           p.done({ ok: false, error: new NetlinkError(p.request.describe, errno, 'sendmsg failed') });
         }
       }
@@ -253,13 +264,23 @@ export class NetlinkSocket extends EventEmitter {
     this.updateRef();
   }
 
+  /** Completes a sent request. */
+  private finish(p: Pending, result: BatchResult): void {
+    this.pending.delete(p.seq);
+    if (p.request.dump) this.dumpInFlight = false;
+    p.done(result);
+  }
+
   private onRead(errno: number, data: Buffer | undefined): void {
     if (errno !== 0) {
-      if (errno === ENOBUFS) {
-        this.onOverflow();
-      } else {
+      // ENOBUFS: the kernel dropped messages for us. Any other receive error (EMSGSIZE: a datagram did not fit)
+      // also means something was lost, so both take the overflow path; other errors are also reported as 'error'
+      // when someone listens (an unheard 'error' would throw from the event loop and end the process).
+      if (errno !== ENOBUFS && this.listenerCount('error') > 0) {
         this.emit('error', new NetlinkError('receive from netlink socket', errno));
       }
+      this.onOverflow(errno);
+      if (this.queued() > 0) this.pump();
       return;
     }
     if (!data) return;
@@ -268,15 +289,11 @@ export class NetlinkSocket extends EventEmitter {
     else this.updateRef();
   }
 
-  private onOverflow(): void {
+  private onOverflow(errno: number): void {
     // Our receive queue overflowed. With groups this means notifications were lost; on a request socket it could
     // also mean lost answers, so requests still waiting may never be answered: fail them so callers can retry.
-    if (this.pending.size > 0) {
-      const lost = [...this.pending.values()];
-      this.pending.clear();
-      for (const p of lost) {
-        p.done({ ok: false, error: new NetlinkError(p.request.describe, ENOBUFS, 'answer lost: receive buffer overflow') });
-      }
+    for (const p of [...this.pending.values()]) {
+      this.finish(p, { ok: false, error: new NetlinkError(p.request.describe, errno, 'answer lost: receive buffer overflow') });
     }
     this.emit('overflow');
   }
@@ -291,18 +308,16 @@ export class NetlinkSocket extends EventEmitter {
     switch (m.type) {
       case NLMSG_ERROR: {
         const ack = decodeAck(m.payload, m.flags);
-        this.pending.delete(m.seq);
-        if (ack.errno === 0) p.done({ ok: true, messages: p.messages });
-        else p.done({ ok: false, error: new NetlinkError(p.request.describe, ack.errno, ack.kernelMessage) });
+        if (ack.errno === 0) this.finish(p, { ok: true, messages: p.messages });
+        else this.finish(p, { ok: false, error: new NetlinkError(p.request.describe, ack.errno, ack.kernelMessage) });
         return;
       }
       case NLMSG_DONE: {
-        this.pending.delete(m.seq);
         const status = m.payload.length >= 4 ? m.payload.readInt32LE(0) : 0;
-        if (status < 0) p.done({ ok: false, error: new NetlinkError(p.request.describe, -status) });
+        if (status < 0) this.finish(p, { ok: false, error: new NetlinkError(p.request.describe, -status) });
         else if (p.interrupted) {
-          p.done({ ok: false, error: new NetlinkError(p.request.describe, EINTR, 'dump interrupted by a concurrent change') });
-        } else p.done({ ok: true, messages: p.messages });
+          this.finish(p, { ok: false, error: new NetlinkError(p.request.describe, EINTR, 'dump interrupted by a concurrent change') });
+        } else this.finish(p, { ok: true, messages: p.messages });
         return;
       }
       case NLMSG_NOOP:
@@ -311,10 +326,7 @@ export class NetlinkSocket extends EventEmitter {
       default:
         p.messages.push(m);
         // A request sent without NLM_F_ACK that is not a dump (CTRL_CMD_GETFAMILY) is answered by one message.
-        if (!p.request.dump && !p.request.ack) {
-          this.pending.delete(m.seq);
-          p.done({ ok: true, messages: p.messages });
-        }
+        if (!p.request.dump && !p.request.ack) this.finish(p, { ok: true, messages: p.messages });
     }
   }
 }
