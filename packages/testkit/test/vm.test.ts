@@ -21,12 +21,14 @@ const SETUP_TIMEOUT_MS = 15 * 60 * 1000;
 /** One boot plus the whole suite script takes ~20 s on 2 idle cores; other suites may be competing for them. */
 const SUITE_RUN_TIMEOUT_MS = 240_000;
 const PING_COUNT = 3;
+/** Seconds between pings; root may go below ping's default of 1 s, which only adds wall time here. */
+const PING_INTERVAL_S = 0.2;
 const GUE_PORT = 5555;
 const GUEST_EXIT_CODE = 42;
 
 const guestModule = fileURLToPath(new URL('../src/vm/guest.js', import.meta.url));
 
-/** Two namespaces joined by a veth, an IPIP pair and a GUE pair across them, each pinged; all inside the VM. */
+/** Two namespaces joined by a veth; IPIP, ip6tnl and GUE pairs across them, each pinged; all inside the VM. */
 function suiteScript(innerTestFile: string): string {
   const mocha = mochaInVmScript({ cwd: '/tmp', files: [innerTestFile] });
   return `set -u
@@ -41,6 +43,7 @@ underlay() {
   ip -n a link set lo up && ip -n b link set lo up &&
   ip -n a addr add 10.77.0.1/24 dev va && ip -n a addr add 10.77.1.1/24 dev va &&
   ip -n b addr add 10.77.0.2/24 dev vb && ip -n b addr add 10.77.1.2/24 dev vb &&
+  ip -n a addr add fd77::1/64 dev va nodad && ip -n b addr add fd77::2/64 dev vb nodad &&
   ip -n a link set va up && ip -n b link set vb up
 }
 ipip() {
@@ -48,8 +51,17 @@ ipip() {
   ip -n b link add ipip0 type ipip local 10.77.0.2 remote 10.77.0.1 &&
   ip -n a addr add 192.168.77.1/32 peer 192.168.77.2 dev ipip0 && ip -n a link set ipip0 up &&
   ip -n b addr add 192.168.77.2/32 peer 192.168.77.1 dev ipip0 && ip -n b link set ipip0 up &&
-  ns a ping -c ${PING_COUNT} -W 2 192.168.77.2; local rc=$?
+  ns a ping -c ${PING_COUNT} -i ${PING_INTERVAL_S} -W 2 192.168.77.2; local rc=$?
   echo "rx_packets $(ns b cat /sys/class/net/ipip0/statistics/rx_packets)"
+  return $rc
+}
+ip6tnl() {
+  ip -n a link add ip6t0 type ip6tnl mode ip6ip6 local fd77::1 remote fd77::2 &&
+  ip -n b link add ip6t0 type ip6tnl mode ip6ip6 local fd77::2 remote fd77::1 &&
+  ip -n a addr add fd78::1/64 dev ip6t0 nodad && ip -n a link set ip6t0 up &&
+  ip -n b addr add fd78::2/64 dev ip6t0 nodad && ip -n b link set ip6t0 up &&
+  ns a ping -6 -c ${PING_COUNT} -i ${PING_INTERVAL_S} -W 2 fd78::2; local rc=$?
+  echo "rx_packets $(ns b cat /sys/class/net/ip6t0/statistics/rx_packets)"
   return $rc
 }
 gue() {
@@ -61,7 +73,7 @@ gue() {
   ip -n a addr add 192.168.78.1/32 peer 192.168.78.2 dev gue0 && ip -n a link set gue0 up &&
   ip -n b addr add 192.168.78.2/32 peer 192.168.78.1 dev gue0 && ip -n b link set gue0 up || return
   local before; before=$(udp_in b)
-  ns a ping -c ${PING_COUNT} -W 2 192.168.78.2; local rc=$?
+  ns a ping -c ${PING_COUNT} -i ${PING_INTERVAL_S} -W 2 192.168.78.2; local rc=$?
   echo "udp_in_delta $(( $(udp_in b) - before ))"
   echo "rx_packets $(ns b cat /sys/class/net/gue0/statistics/rx_packets)"
   echo "fou $(ns b ip fou show)"
@@ -91,6 +103,7 @@ INNER
 section uname uname -r
 section underlay underlay
 section ipip ipip
+section ip6tnl ip6tnl
 section gue gue
 section node node_eval
 section our_code our_code
@@ -161,6 +174,13 @@ describe('@kroute/testkit/vm in a real VM', function () {
       assert.equal(ipip.rc, 0, ipip.text);
       assert.match(ipip.text, new RegExp(`${PING_COUNT} packets transmitted, ${PING_COUNT} received`));
       assert.ok(counter(ipip.text, 'rx_packets') >= PING_COUNT, ipip.text);
+    });
+
+    it('pings across an ip6tnl (ip6ip6) tunnel between the namespaces', () => {
+      const ip6tnl = section(run.output, 'ip6tnl');
+      assert.equal(ip6tnl.rc, 0, ip6tnl.text);
+      assert.match(ip6tnl.text, new RegExp(`${PING_COUNT} packets transmitted, ${PING_COUNT} received`));
+      assert.ok(counter(ip6tnl.text, 'rx_packets') >= PING_COUNT, ip6tnl.text);
     });
 
     it('pings across a GUE (FoU) tunnel, the packets arriving as UDP', () => {
