@@ -6,3 +6,5 @@ export type {
   RouteAction, SetCondition, SetOperation, Statement,
 } from './policy/types.js';
 export { parseCommunity, parseLargeCommunity, COMMUNITY_NAMES } from './policy/community.js';
+// The TCP transport (sockets, TCP-MD5, TTL/GTSM, backpressure), as a namespace: its names are generic.
+export * as transport from './transport/index.js';
