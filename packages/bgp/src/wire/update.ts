@@ -2,6 +2,7 @@
 // pack many prefixes sharing one attribute set into as few messages as fit, and End-of-RIB (RFC 4724 §2).
 import { Afi, AttrType, ErrorCode, HEADER_LENGTH, HeaderErrorSubcode, MessageType, MinMessageLength, Safi, UpdateErrorSubcode } from './constants.js';
 import { decodeAttributeSection, encodeAttributes, planAttributes } from './attributes/index.js';
+import type { AttributeErrorLog } from './attribute-errors.js';
 import { EncodeError } from './encode-error.js';
 import { BgpError } from './errors.js';
 import { allocateMessage, maxMessageLength } from './header.js';
@@ -43,14 +44,9 @@ export function decodeUpdate(message: Uint8Array, ctx: CodecContext): UpdateMess
   const mpReach = decoded.mpReach;
   if (nlri.count > 0 || (mpReach !== undefined && mpReach.nlri.count > 0)) {
     const present = decoded.presentMask;
-    const missing = (type: number, name: string): void => {
-      if ((present & (1 << type)) === 0) {
-        log.report(type, 'treat-as-withdraw', UpdateErrorSubcode.MISSING_WELL_KNOWN_ATTRIBUTE, `missing well-known attribute ${name}`);
-      }
-    };
-    missing(AttrType.ORIGIN, 'ORIGIN');
-    missing(AttrType.AS_PATH, 'AS_PATH');
-    if (nlri.count > 0) missing(AttrType.NEXT_HOP, 'NEXT_HOP');
+    checkMandatory(log, present, AttrType.ORIGIN, 'ORIGIN');
+    checkMandatory(log, present, AttrType.AS_PATH, 'AS_PATH');
+    if (nlri.count > 0) checkMandatory(log, present, AttrType.NEXT_HOP, 'NEXT_HOP');
   }
 
   const update: { -readonly [K in keyof UpdateMessage]: UpdateMessage[K] } = {
@@ -64,6 +60,12 @@ export function decodeUpdate(message: Uint8Array, ctx: CodecContext): UpdateMess
   if (mpReach) update.mpReach = mpReach;
   if (decoded.mpUnreach) update.mpUnreach = decoded.mpUnreach;
   return update;
+}
+
+function checkMandatory(log: AttributeErrorLog, present: number, type: number, name: string): void {
+  if ((present & (1 << type)) === 0) {
+    log.report(type, 'treat-as-withdraw', UpdateErrorSubcode.MISSING_WELL_KNOWN_ATTRIBUTE, `missing well-known attribute ${name}`);
+  }
 }
 
 function malformedAttributeList(reason: string): BgpError {

@@ -68,10 +68,12 @@ function isMp(type: number): boolean {
 const seenGeneration = new Int32Array(TYPE_CODES);
 let generation = 0;
 const GENERATION_LIMIT = 0x3fffffff;
+/** Type codes tracked in DecodedAttributes.presentMask: enough for the well-known mandatory ones (1-3). */
+export const PRESENT_MASK_TYPES = 32;
 
 export interface DecodedAttributes extends DecodeState {
   readonly log: AttributeErrorLog;
-  /** Bit n set when an attribute of type code n (< 32) was present, well-formed or not. */
+  /** Bit n set when an attribute of type code n (< PRESENT_MASK_TYPES) was present, well-formed or not. */
   readonly presentMask: number;
 }
 
@@ -158,7 +160,7 @@ export function decodeAttributeSection(bytes: Uint8Array, start: number, end: nu
     }
     const attrStart = pos;
     pos = valueEnd;
-    if (type < 32) presentMask |= 1 << type;
+    if (type < PRESENT_MASK_TYPES) presentMask |= 1 << type;
     if (seenGeneration[type] === gen) {
       // RFC 7606 §3 (g): a repeated MP_REACH/MP_UNREACH resets the session; any other repeat is discarded.
       log.report(
