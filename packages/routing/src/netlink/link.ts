@@ -46,7 +46,6 @@ import {
   RTM_DELLINK,
   RTM_GETLINK,
   RTM_NEWLINK,
-  RTM_SETLINK,
   TUNNEL_ENCAP_FLAG_CSUM6,
   TUNNEL_ENCAP_FOU,
   TUNNEL_ENCAP_GUE,
@@ -385,11 +384,6 @@ export function newLinkRequest(link: Link, mode: ChangeMode = 'add'): NetlinkReq
  */
 export function setLinkRequest(link: Link): NetlinkRequest {
   return makeRequest(describeLink('set', link), false, (w, seq) => encodeLinkMessage(w, RTM_NEWLINK, CHANGE_FLAGS, link, seq));
-}
-
-/** A request using RTM_SETLINK (the older, non-creating variant); same body as {@link setLinkRequest}. */
-export function setLinkRequestLegacy(link: Link): NetlinkRequest {
-  return makeRequest(describeLink('set', link), false, (w, seq) => encodeLinkMessage(w, RTM_SETLINK, CHANGE_FLAGS, link, seq));
 }
 
 /** A request to delete a link by index (preferred) or name. */
