@@ -12,3 +12,4 @@ export * from './rib.js';
 export * from './mrai.js';
 export * from './graceful-restart.js';
 export * from './serialize.js';
+export * from './wire-glue.js';

@@ -20,7 +20,7 @@ export interface PrefixIndex<K extends PrefixKey = PrefixKey> {
 }
 
 const INITIAL_SLOTS = 1024;
-const EMPTY = -1;
+const EMPTY_SLOT = 0;
 /** Resize when more than half the slots are used: linear probing stays short. */
 const MAX_LOAD_NUMERATOR = 1;
 const MAX_LOAD_DENOMINATOR = 2;
@@ -69,10 +69,12 @@ abstract class RefcountedIndex<K extends PrefixKey> {
   abstract keyOf(index: number): K;
 }
 
-/** IPv4: an open-addressing table over Float64Array keys with linear probing and backward-shift deletion. */
+/**
+ * IPv4: open addressing with linear probing and backward-shift deletion. A slot holds index + 1 (0 = empty) and
+ * the key is read from the per-index key array: 4 octets per slot instead of 12.
+ */
 export class Ipv4PrefixIndex extends RefcountedIndex<Ipv4Key> implements PrefixIndex<Ipv4Key> {
-  private slotKeys = new Float64Array(INITIAL_SLOTS).fill(EMPTY);
-  private slotIndex = new Int32Array(INITIAL_SLOTS);
+  private slots = new Int32Array(INITIAL_SLOTS);
   private mask = INITIAL_SLOTS - 1;
   private shift = 32 - Math.log2(INITIAL_SLOTS);
   private used = 0;
@@ -86,30 +88,28 @@ export class Ipv4PrefixIndex extends RefcountedIndex<Ipv4Key> implements PrefixI
   }
 
   find(key: Ipv4Key): number {
-    const keys = this.slotKeys;
+    const slots = this.slots;
     for (let s = this.slotOf(key); ; s = (s + 1) & this.mask) {
-      const k = keys[s]!;
-      if (k === key) return this.slotIndex[s]!;
-      if (k === EMPTY) return -1;
+      const v = slots[s]!;
+      if (v === EMPTY_SLOT) return -1;
+      if (this.keys[v - 1] === key) return v - 1;
     }
   }
 
   acquire(key: Ipv4Key): number {
-    const keys = this.slotKeys;
+    const slots = this.slots;
     let s = this.slotOf(key);
     for (; ; s = (s + 1) & this.mask) {
-      const k = keys[s]!;
-      if (k === key) {
-        const index = this.slotIndex[s]!;
-        this.refs[index]!++;
-        return index;
+      const v = slots[s]!;
+      if (v === EMPTY_SLOT) break;
+      if (this.keys[v - 1] === key) {
+        this.refs[v - 1]!++;
+        return v - 1;
       }
-      if (k === EMPTY) break;
     }
     const index = this.allocate();
     this.keys[index] = key;
-    keys[s] = key;
-    this.slotIndex[s] = index;
+    slots[s] = index + 1;
     if (++this.used * MAX_LOAD_DENOMINATOR > (this.mask + 1) * MAX_LOAD_NUMERATOR) this.rehash();
     return index;
   }
@@ -125,40 +125,33 @@ export class Ipv4PrefixIndex extends RefcountedIndex<Ipv4Key> implements PrefixI
   }
 
   protected forget(index: number): void {
-    const key = this.keys[index]!;
-    const keys = this.slotKeys;
-    let s = this.slotOf(key);
-    while (keys[s] !== key) s = (s + 1) & this.mask;
+    const slots = this.slots;
+    let s = this.slotOf(this.keys[index]!);
+    while (slots[s] !== index + 1) s = (s + 1) & this.mask;
     // Backward-shift deletion keeps every remaining key reachable from its home slot without tombstones.
-    for (let next = (s + 1) & this.mask; keys[next] !== EMPTY; next = (next + 1) & this.mask) {
-      const home = this.slotOf(keys[next]!);
-      const distNext = (next - home) & this.mask;
-      const distHole = (s - home) & this.mask;
-      if (distHole <= distNext) {
-        keys[s] = keys[next]!;
-        this.slotIndex[s] = this.slotIndex[next]!;
+    for (let next = (s + 1) & this.mask; slots[next] !== EMPTY_SLOT; next = (next + 1) & this.mask) {
+      const home = this.slotOf(this.keys[slots[next]! - 1]!);
+      if (((s - home) & this.mask) <= ((next - home) & this.mask)) {
+        slots[s] = slots[next]!;
         s = next;
       }
     }
-    keys[s] = EMPTY;
+    slots[s] = EMPTY_SLOT;
     this.used--;
   }
 
   private rehash(): void {
-    const oldKeys = this.slotKeys;
-    const oldIndex = this.slotIndex;
-    const slots = oldKeys.length * 2;
-    this.slotKeys = new Float64Array(slots).fill(EMPTY);
-    this.slotIndex = new Int32Array(slots);
-    this.mask = slots - 1;
+    const old = this.slots;
+    const n = old.length * 2;
+    this.slots = new Int32Array(n);
+    this.mask = n - 1;
     this.shift--;
-    for (let i = 0; i < oldKeys.length; i++) {
-      const k = oldKeys[i]!;
-      if (k === EMPTY) continue;
-      let s = this.slotOf(k);
-      while (this.slotKeys[s] !== EMPTY) s = (s + 1) & this.mask;
-      this.slotKeys[s] = k;
-      this.slotIndex[s] = oldIndex[i]!;
+    for (let i = 0; i < old.length; i++) {
+      const v = old[i]!;
+      if (v === EMPTY_SLOT) continue;
+      let s = this.slotOf(this.keys[v - 1]!);
+      while (this.slots[s] !== EMPTY_SLOT) s = (s + 1) & this.mask;
+      this.slots[s] = v;
     }
   }
 }
