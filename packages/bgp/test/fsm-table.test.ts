@@ -28,7 +28,7 @@ type EventName =
   | 'E17 TcpConnectionConfirmed'
   | 'E18 TcpConnectionFails'
   | 'E19 BGPOpen'
-  | 'E22 BGPOpen failing checks (hold time 1)'
+  | 'E22 BGPOpen rejected by checks (hold time 1)'
   | 'E21 BGPHeaderErr'
   | 'E22 BGPOpenMsgErr'
   | 'E23 OpenCollisionDump'
@@ -65,7 +65,7 @@ const EVENTS: Record<EventName, (state: FsmState) => FsmEvent> = {
   'E17 TcpConnectionConfirmed': () => ({ type: 'TcpConnectionConfirmed', conn: OTHER }),
   'E18 TcpConnectionFails': () => ({ type: 'TcpConnectionFails', conn: CONN }),
   'E19 BGPOpen': () => ({ type: 'BGPOpen', conn: CONN, open: peerOpen() }),
-  'E22 BGPOpen failing checks (hold time 1)': () => ({ type: 'BGPOpen', conn: CONN, open: peerOpen({ holdTime: 1 }) }),
+  'E22 BGPOpen rejected by checks (hold time 1)': () => ({ type: 'BGPOpen', conn: CONN, open: peerOpen({ holdTime: 1 }) }),
   'E21 BGPHeaderErr': () => ({ type: 'BGPHeaderErr', conn: CONN, error: headerError() }),
   'E22 BGPOpenMsgErr': () => ({ type: 'BGPOpenMsgErr', conn: CONN, error: openError() }),
   'E23 OpenCollisionDump': () => ({ type: 'OpenCollisionDump' }),
@@ -198,7 +198,7 @@ function openSentRow(e: EventName): Row {
       return { next: 'Active', closed: [CONN], counter: 'same', timers: ['connectRetry'], started: ['connectRetry'] };
     case 'E19 BGPOpen':
       return { next: 'OpenConfirm', sent: ['keepalive'], counter: 'same', timers: ['hold', 'keepalive'], started: ['hold', 'keepalive'] };
-    case 'E22 BGPOpen failing checks (hold time 1)':
+    case 'E22 BGPOpen rejected by checks (hold time 1)':
       return toIdle([n(2, 6)]);
     case 'E21 BGPHeaderErr':
       return toIdle([n(1, 2)]);
