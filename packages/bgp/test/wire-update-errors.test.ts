@@ -304,7 +304,8 @@ describe('wire: UPDATE error handling (RFC 4271 §6.3, RFC 7606)', () => {
       assert.equal(u.attributes.unknown, undefined);
     });
     it('an unknown optional transitive attribute is kept with the Partial bit set (RFC 4271 §5)', () => {
-      const u = withAttribute(attr(0xd0, 99, [1, 2]));
+      // Extended Length and the unused low-order bits (RFC 4271 §4.3) are not kept.
+      const u = withAttribute(attr(0xd7, 99, [1, 2]));
       assert.deepEqual(u.attributeErrors, []);
       assert.deepEqual(u.attributes.unknown, [{ flags: 0xe0, typeCode: 99, value: Uint8Array.from([1, 2]) }]);
     });
