@@ -60,7 +60,7 @@ let counter = 0;
  * }
  */
 export class Lab {
-  /** Labs of this process not yet cleaned up, for the exit and signal handlers. */
+  /** @internal Labs of this process not yet cleaned up, for the exit and signal handlers. */
   static readonly live = new Set<Lab>();
 
   /** Unique on this machine: `ktk-<pid>-<counter>-<tag>`. Every namespace name starts with it. */

@@ -33,7 +33,11 @@ export interface Netns {
   exec(cmd: string, args: string[], opts?: NetnsExecOptions): Promise<ExecResult>;
   /** Runs `ip -n <ns> ...args` and returns stdout; throws with ip's stderr on failure. */
   ip(...args: string[]): Promise<string>;
-  /** Starts a long-running process inside the namespace (via `ip netns exec`); the Lab stops it on cleanup. */
+  /**
+   * Starts a long-running process inside the namespace (via `ip netns exec`); the Lab stops it on cleanup.
+   * For the first few milliseconds `pid` is still `ip` in the host namespace, until it has switched namespace and
+   * exec'd the command: wait for output or an IPC message before inspecting the process from outside.
+   */
   spawn(cmd: string, args: string[], opts?: NetnsSpawnOptions): ManagedProcess;
   /** A path in the owning lab's temp directory (removed on cleanup), for configs and logs. */
   file(name: string): string;
