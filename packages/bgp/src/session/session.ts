@@ -50,6 +50,8 @@ export interface SessionEvents {
   update: [update: UpdateMessage];
   'route-refresh': [message: RouteRefreshMessage];
   notification: [direction: 'sent' | 'received', notification: NotificationMessage];
+  /** A message handed to the transport (for timing and tracing; UPDATEs included). */
+  sent: [kind: MessageKind];
 }
 
 export type SessionLogger = (level: 'info' | 'warn', message: string) => void;
@@ -241,7 +243,9 @@ export class Session extends EventEmitter<SessionEvents> {
     const entry = this.establishedEntry();
     const bytes = update instanceof Uint8Array ? update : encodeMessage(update, entry.encode);
     this.sent.update += 1;
-    return entry.connection!.send(bytes, 'update');
+    const ok = entry.connection!.send(bytes, 'update');
+    this.emit('sent', 'update');
+    return ok;
   }
 
   /** RFC 2918 / RFC 7313 ROUTE-REFRESH (control priority: it is small and the peer's answer depends on it). */
@@ -249,6 +253,7 @@ export class Session extends EventEmitter<SessionEvents> {
     const entry = this.establishedEntry();
     this.sent['route-refresh'] += 1;
     entry.connection!.send(encodeMessage({ type: 'route-refresh', afi, safi, subtype }, entry.encode), 'control');
+    this.emit('sent', 'route-refresh');
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -333,6 +338,7 @@ export class Session extends EventEmitter<SessionEvents> {
       return;
     }
     this.sent[message.type] += 1;
+    this.emit('sent', message.type);
     if (message.type === 'notification') {
       this.lastSent = this.errorRecord(message);
       this.log('warn', `peer ${this.peerAddress}: sent NOTIFICATION ${describeRecord(this.lastSent)}`);
