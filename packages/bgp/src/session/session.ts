@@ -196,6 +196,24 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   /**
+   * RFC 4724 §4.1 restarting speaker: close every connection without a NOTIFICATION (the peer must see a plain TCP
+   * loss to keep our routes) and release the session as deconfigure() does. The FSM is not told; the session is done.
+   */
+  abandon(reason: string): void {
+    this.started = false;
+    this.deconfigured = true;
+    for (const e of this.conns.values()) {
+      if (e.connection) e.connection.destroy(reason);
+      else e.abort?.abort();
+    }
+    this.conns.clear();
+    this.establishedAt = undefined;
+    this.listener?.removePeer(this.cfg.peerAddress);
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+  }
+
+  /**
    * Live configuration change. Identity and transport settings (see RESET_KEYS) need a new session: the current
    * one ends with Cease 6/6 "Other Configuration Change" (6/3 "Peer De-configured" when the peer address changes,
    * since that peer is gone). TTL/GTSM settings are applied to the live socket; timers apply from their next use.
