@@ -82,7 +82,7 @@ describe('@kroute/testkit/vm host side', () => {
     assert.ok(args.includes('local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap'));
     assert.ok(args.includes('local,id=share,path=/tmp/a,,b,security_model=none'), 'a comma in the share path is doubled');
     assert.match(args[args.indexOf('-append') + 1]!, /(^| )panic=-1( |$)/);
-    assert.throws(() => qemuArgs({ vmlinux: 'v', initrd: 'i', stage2: '/s', shareDir: '/d', memoryMb: 64 }), RangeError);
+    assert.throws(() => qemuArgs({ vmlinux: 'v', initrd: 'i', stage2: '/s', shareDir: '/d', memoryMb: 64 }), VmUsageError);
   });
 
   it('extracts the ELF from an XZ payload hidden behind junk and false magic', async () => {

@@ -1,7 +1,10 @@
+import { VmUsageError } from './errors.js';
 import { ROOT_MOUNT_TAG, SHARE_MOUNT_TAG, STAGE2_PARAM, assertShellWord } from './guest.js';
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
 export const DEFAULT_MEMORY_MB = 1024;
+/** Below this the stock kernel, node and a test do not fit. */
+export const MIN_MEMORY_MB = 256;
 /** Two vCPUs: the CI machines have two cores, and TCG's multi-threaded mode gives each vCPU a host thread. */
 export const VCPUS = 2;
 
@@ -30,7 +33,7 @@ export function kernelCommandLine(stage2: string): string {
 
 /** The full qemu argument list, following platform.md's measured recipe. */
 export function qemuArgs(vm: QemuInvocation): string[] {
-  if (!Number.isInteger(vm.memoryMb) || vm.memoryMb < 256) throw new RangeError(`memoryMb must be an integer >= 256, got ${vm.memoryMb}`);
+  if (!Number.isInteger(vm.memoryMb) || vm.memoryMb < MIN_MEMORY_MB) throw new VmUsageError(`memoryMb must be an integer >= ${MIN_MEMORY_MB}, got ${vm.memoryMb}`);
   return [
     // KVM here is a nested PVM backend that cannot run stock kernels (platform.md), so TCG it is.
     '-accel', 'tcg,thread=multi',

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { VmBootError, VmStartError, VmTimeoutError, VmUsageError, lastLines } fr
 import { SHARE_FILES, envFile } from './guest.js';
 import { ensureVmImage } from './image.js';
 import { DEFAULT_MEMORY_MB, QEMU_BINARY, qemuArgs } from './qemu.js';
+import { runQemu } from './qemu-process.js';
 
 export interface RunInVmOptions {
   /**
@@ -30,65 +30,7 @@ export interface VmRunResult {
 }
 
 export const DEFAULT_TIMEOUT_MS = 300_000;
-/** Console bytes kept for error messages: enough for a panic trace, bounded for a chatty guest. */
-const CONSOLE_KEEP_BYTES = 64 * 1024;
 const TAIL_LINES = 60;
-
-const liveQemus = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-/** A test process that exits (mocha done, or killed by its own timeout) must not leave VMs spinning on the CPUs. */
-function trackQemu(child: ChildProcess): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const qemu of liveQemus) qemu.kill('SIGKILL');
-    });
-  }
-  liveQemus.add(child);
-  child.on('close', () => liveQemus.delete(child));
-}
-
-// eslint-disable-next-line no-control-regex
-const ANSI_ESCAPES = /\x1b(?:\[[0-9;?]*[A-Za-z]|c)/g;
-
-function cleanConsole(raw: string): string {
-  return raw.replace(ANSI_ESCAPES, '').replace(/\r/g, '');
-}
-
-type QemuOutcome =
-  | { kind: 'exited'; code: number | null; signal: NodeJS.Signals | null; console: string }
-  | { kind: 'timeout'; console: string }
-  | { kind: 'spawn-failed'; error: Error };
-
-function runQemu(args: string[], timeoutMs: number): Promise<QemuOutcome> {
-  return new Promise((resolve) => {
-    // setpriv --pdeathsig: if this process dies by a signal (no 'exit' event), the kernel still kills qemu.
-    const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', QEMU_BINARY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    trackQemu(child);
-    let console = '';
-    const keep = (chunk: Buffer) => {
-      console += chunk.toString('utf8');
-      if (console.length > CONSOLE_KEEP_BYTES * 2) console = console.slice(-CONSOLE_KEEP_BYTES);
-    };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      resolve({ kind: 'spawn-failed', error });
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const text = cleanConsole(console);
-      resolve(timedOut ? { kind: 'timeout', console: text } : { kind: 'exited', code, signal, console: text });
-    });
-  });
-}
 
 const SHARE_PREFIX = 'kroute-vm-';
 
