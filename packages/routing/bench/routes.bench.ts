@@ -40,11 +40,14 @@ interface Row {
   method: string;
   addPerSec: number;
   delPerSec: number;
+  dumpPerSec: number;
 }
 
 interface Timing {
   addMs: number;
   delMs: number;
+  /** Reading the N routes back: our dump + decode, or `ip -j route show` + JSON.parse. */
+  dumpMs: number;
 }
 
 async function runKroute(ns: string, routes: Route[]): Promise<Timing & { sendCalls: number }> {
@@ -58,13 +61,17 @@ async function runKroute(ns: string, routes: Route[]): Promise<Timing & { sendCa
     if (addFailed > 0 || countRoutes(ns) !== n) throw new Error(`kroute add: ${addFailed} failed, ${countRoutes(ns)} in kernel`);
     const sendCalls = rtnl.socket.sendCalls;
     t = performance.now();
+    const dumped = await rtnl.listRoutes({ family: AF_INET, protocol: PROTO });
+    const dumpMs = performance.now() - t;
+    if (dumped.length !== n) throw new Error(`kroute dump: ${dumped.length} routes, expected ${n}`);
+    t = performance.now();
     const deleted = await rtnl.batch(routes.map((r) => deleteRouteRequest({ dst: r.dst, protocol: PROTO })));
     const delMs = performance.now() - t;
     const delFailed = deleted.filter((r) => !r.ok).length;
     if (delFailed > 0 || (await rtnl.listRoutes({ family: AF_INET, protocol: PROTO })).length !== 0) {
       throw new Error(`kroute delete: ${delFailed} failed`);
     }
-    return { addMs, delMs, sendCalls };
+    return { addMs, delMs, dumpMs, sendCalls };
   } finally {
     rtnl.close();
   }
@@ -75,16 +82,23 @@ async function runIpBatch(ns: string, routes: Route[]): Promise<Timing> {
   let t = performance.now();
   await ipBatch(ns, routes.map((r) => `route add ${r.dst} via 10.0.0.3 dev veth0 proto ${PROTO}`));
   const addMs = performance.now() - t;
-  if (countRoutes(ns) !== n) throw new Error(`ip -batch add: ${countRoutes(ns)} routes in kernel, expected ${n}`);
+  t = performance.now();
+  const shown = (JSON.parse(ip('-n', ns, '-j', 'route', 'show', 'proto', String(PROTO))) as unknown[]).length;
+  const dumpMs = performance.now() - t;
+  if (shown !== n) throw new Error(`ip -batch add: ${shown} routes in kernel, expected ${n}`);
   t = performance.now();
   await ipBatch(ns, routes.map((r) => `route del ${r.dst} proto ${PROTO}`));
   const delMs = performance.now() - t;
   if (countRoutes(ns) !== 0) throw new Error('ip -batch del left routes behind');
-  return { addMs, delMs };
+  return { addMs, delMs, dumpMs };
 }
 
 function best(runs: Timing[]): Timing {
-  return { addMs: Math.min(...runs.map((r) => r.addMs)), delMs: Math.min(...runs.map((r) => r.delMs)) };
+  return {
+    addMs: Math.min(...runs.map((r) => r.addMs)),
+    delMs: Math.min(...runs.map((r) => r.delMs)),
+    dumpMs: Math.min(...runs.map((r) => r.dumpMs)),
+  };
 }
 
 async function benchOne(ns: string, oif: number, n: number): Promise<Row[]> {
@@ -102,8 +116,8 @@ async function benchOne(ns: string, oif: number, n: number): Promise<Row[]> {
   const k = best(ours);
   const i = best(theirs);
   return [
-    { routes: n, method: `kroute Rtnl.batch (${sendCalls} sendmsg)`, addPerSec: rate(k.addMs), delPerSec: rate(k.delMs) },
-    { routes: n, method: 'ip -batch -', addPerSec: rate(i.addMs), delPerSec: rate(i.delMs) },
+    { routes: n, method: `kroute Rtnl (${sendCalls} sendmsg)`, addPerSec: rate(k.addMs), delPerSec: rate(k.delMs), dumpPerSec: rate(k.dumpMs) },
+    { routes: n, method: 'ip -batch - / ip -j route', addPerSec: rate(i.addMs), delPerSec: rate(i.delMs), dumpPerSec: rate(i.dumpMs) },
   ];
 }
 
@@ -123,11 +137,10 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     for (const n of SIZES) rows.push(...(await benchOne(ns, oif, n)));
     console.log(`\nroutes/s, install then remove /32 routes via a veth neighbour, one namespace; best of ${ROUNDS} alternating runs\n`);
-    console.log(`${'routes'.padStart(8)}  ${'method'.padEnd(36)}  ${'add/s'.padStart(10)}  ${'delete/s'.padStart(10)}`);
+    const cell = (v: number): string => Math.round(v).toString().padStart(10);
+    console.log(`${'routes'.padStart(8)}  ${'method'.padEnd(30)}  ${'add/s'.padStart(10)}  ${'delete/s'.padStart(10)}  ${'read/s'.padStart(10)}`);
     for (const r of rows) {
-      console.log(
-        `${String(r.routes).padStart(8)}  ${r.method.padEnd(36)}  ${Math.round(r.addPerSec).toString().padStart(10)}  ${Math.round(r.delPerSec).toString().padStart(10)}`,
-      );
+      console.log(`${String(r.routes).padStart(8)}  ${r.method.padEnd(30)}  ${cell(r.addPerSec)}  ${cell(r.delPerSec)}  ${cell(r.dumpPerSec)}`);
     }
   } finally {
     ip('netns', 'del', ns);
