@@ -1,0 +1,217 @@
+/**
+ * VxlanBackend (`--overlay-encap=vxlan`): a flannel-style overlay. One VXLAN device per node (no learning); for each
+ * remote node a permanent neighbour entry (its VTEP IP → VTEP MAC) and an FDB entry (VTEP MAC → its node IP). The
+ * reconciler adds `podCIDR via <VTEP IP> dev <device> onlink` with the endpoint ensure() returns. VTEP addresses
+ * and MACs are derived, not exchanged (see vtep.ts).
+ * @packageDocumentation
+ */
+import { AF_INET, NetlinkError, NUD_PERMANENT, Rtnl, type DecodedLink, type IpFamily, type TunnelBackend, type TunnelEndpoint } from '@kroute/routing';
+import { canonicalAddress, familyOf } from './address.js';
+import { TunnelError } from './errors.js';
+import { Serial } from './serial.js';
+import { vtepAddress, vtepMac } from './vtep.js';
+import {
+  DEFAULT_VNI,
+  DEFAULT_VXLAN_DEVICE,
+  DEFAULT_VXLAN_PORT,
+  checkVxlanSettings,
+  desiredVxlan,
+  familyName,
+  neighbourMatches,
+  strayFdbEntries,
+  strayNeighbours,
+  vxlanAdjustment,
+  vxlanLink,
+  vxlanMismatch,
+  type DesiredVxlan,
+} from './vxlan-spec.js';
+import { MAX_IFNAME_LENGTH } from './naming.js';
+
+const IPV4_HOST_BITS = 32;
+const IPV6_HOST_BITS = 128;
+
+export interface VxlanBackendOptions {
+  /** This node's underlay IP: the VTEP source address, and where remote nodes send to. */
+  nodeIP: string;
+  /** The underlay interface (name or index) holding `nodeIP`. */
+  underlay: string | number;
+  /** This node's pod CIDRs: their network addresses go on the device as its VTEP IPs. */
+  localPodCidrs?: readonly string[];
+  /** Default 1. */
+  vni?: number;
+  /** UDP port; default 4789. */
+  port?: number;
+  /** Default `kroute.vxlan`. */
+  device?: string;
+  netns?: string;
+}
+
+/** The remote node's description ensure() needs: all its pod CIDRs. */
+export interface VxlanRemote {
+  node?: string;
+  podCidrs?: readonly string[];
+}
+
+export class VxlanBackend implements TunnelBackend {
+  readonly device: string;
+  readonly vni: number;
+  readonly port: number;
+  readonly nodeIP: string;
+  readonly family: IpFamily;
+  private readonly underlay: string | number;
+  private readonly localVteps: string[];
+  private readonly rtnl: Rtnl;
+  private readonly serial = new Serial();
+  private closed = false;
+
+  constructor(options: VxlanBackendOptions) {
+    this.device = options.device ?? DEFAULT_VXLAN_DEVICE;
+    if (this.device.length === 0 || this.device.length > MAX_IFNAME_LENGTH) {
+      throw new TunnelError(`VXLAN device name ${JSON.stringify(this.device)}: 1..${MAX_IFNAME_LENGTH} characters`);
+    }
+    this.vni = options.vni ?? DEFAULT_VNI;
+    this.port = options.port ?? DEFAULT_VXLAN_PORT;
+    checkVxlanSettings(this.vni, this.port);
+    this.nodeIP = canonicalAddress(options.nodeIP);
+    this.family = familyOf(this.nodeIP);
+    this.underlay = options.underlay;
+    this.localVteps = (options.localPodCidrs ?? []).map((c) => {
+      const vtep = vtepAddress(c);
+      return `${vtep}/${familyOf(vtep) === AF_INET ? IPV4_HOST_BITS : IPV6_HOST_BITS}`;
+    });
+    this.rtnl = Rtnl.open(options.netns !== undefined ? { netns: options.netns } : {});
+  }
+
+  /**
+   * Makes the device right and, for the remote node at `nextHop`, its neighbour and FDB entries. `remote.podCidrs`
+   * must list all of that node's pod CIDRs (their VTEP IPs); entries for its other, former VTEP IPs are removed.
+   * Returns the device with the VTEP IP of the node's first pod CIDR of the next hop's family (else its first) as the
+   * on-link gateway. Nothing already right is touched.
+   */
+  ensure(nextHop: string, remote: VxlanRemote): Promise<TunnelEndpoint> {
+    return this.serial.run(() => this.ensureNow(nextHop, remote));
+  }
+
+  /** Removes neighbour and FDB entries of remote nodes not in `keep` (node IPs); the device stays. */
+  sweep(keep: ReadonlySet<string>): Promise<void> {
+    return this.serial.run(async () => {
+      const dev = await this.rtnl.getLink(this.device);
+      if (!dev) return;
+      const kept = [...keep].map(canonicalAddress);
+      const neighbours = (await this.rtnl.listNeighbours()).filter((n) => n.index === dev.index);
+      for (const n of strayNeighbours(neighbours, kept)) await this.ignoreGone(this.rtnl.deleteNeighbour({ index: dev.index, address: n.address }));
+      for (const e of strayFdbEntries(await this.rtnl.listFdbEntries(dev.index), kept)) {
+        await this.ignoreGone(this.rtnl.deleteFdbEntry({ index: dev.index, lladdr: e.lladdr, ...(e.dst !== undefined ? { dst: e.dst } : {}) }));
+      }
+    });
+  }
+
+  /** Deletes the device, and with it every neighbour and FDB entry on it (and the kernel's routes through it). */
+  cleanup(): Promise<void> {
+    return this.serial.run(async () => {
+      const dev = await this.rtnl.getLink(this.device);
+      if (dev) await this.ignoreGone(this.rtnl.deleteLink({ index: dev.index }));
+    });
+  }
+
+  /** The device's MTU for the current underlay (what the pods' MTU must not exceed). */
+  async mtu(): Promise<number> {
+    return (await this.desired()).mtu;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.rtnl.close();
+  }
+
+  private async ensureNow(nextHop: string, remote: VxlanRemote): Promise<TunnelEndpoint> {
+    const nodeIP = canonicalAddress(nextHop);
+    if (familyOf(nodeIP) !== this.family) {
+      throw new TunnelError(
+        `VXLAN to ${nodeIP}: the device ${this.device} runs over ${familyName(this.family)} (local ${this.nodeIP}); ` +
+          `a ${familyName(familyOf(nodeIP))} node IP cannot be its remote`,
+      );
+    }
+    const cidrs = remote.podCidrs ?? [];
+    if (cidrs.length === 0) {
+      throw new TunnelError(`VXLAN to ${nodeIP}${remote.node ? ` (node ${remote.node})` : ''}: no pod CIDRs, so no VTEP IP to route through`);
+    }
+    const vteps = cidrs.map(vtepAddress);
+    const dev = await this.ensureDevice();
+    const mac = vtepMac(nodeIP);
+
+    const neighbours = (await this.rtnl.listNeighbours()).filter((n) => n.index === dev.index);
+    for (const vtep of vteps) {
+      const n = neighbours.find((x) => x.address === vtep);
+      if (n && neighbourMatches(n, mac)) continue;
+      await this.rtnl.addNeighbour({ index: dev.index, address: vtep, lladdr: mac, state: NUD_PERMANENT }, 'replace');
+    }
+    // The node's former VTEP IPs (its pod CIDR changed): same MAC, address no longer wanted.
+    for (const n of neighbours) {
+      if (n.lladdr?.toLowerCase() === mac && !vteps.includes(n.address)) {
+        await this.ignoreGone(this.rtnl.deleteNeighbour({ index: dev.index, address: n.address }));
+      }
+    }
+
+    const fdb = (await this.rtnl.listFdbEntries(dev.index)).filter((e) => e.lladdr.toLowerCase() === mac);
+    let present = false;
+    for (const e of fdb) {
+      if (e.dst !== undefined && canonicalAddress(e.dst) === nodeIP) present = true;
+      else await this.ignoreGone(this.rtnl.deleteFdbEntry({ index: dev.index, lladdr: e.lladdr, ...(e.dst !== undefined ? { dst: e.dst } : {}) }));
+    }
+    if (!present) await this.rtnl.addFdbEntry({ index: dev.index, lladdr: mac, dst: nodeIP }, 'append');
+
+    const gateway = vteps.find((v) => familyOf(v) === this.family) ?? vteps[0]!;
+    return { ifindex: dev.index, name: dev.name, gateway, onlink: true };
+  }
+
+  private async desired(): Promise<DesiredVxlan> {
+    const under = await this.rtnl.getLink(this.underlay);
+    if (!under) throw new TunnelError(`VXLAN underlay interface ${String(this.underlay)} does not exist`);
+    if (under.mtu === undefined) throw new TunnelError(`VXLAN underlay interface ${under.name} reports no MTU`);
+    return desiredVxlan(this.device, this.vni, this.port, this.nodeIP, this.family, under.index, under.mtu);
+  }
+
+  /** The device as wanted: recreated on a VNI/port/local/underlay/learning mismatch, adjusted in place otherwise. */
+  private async ensureDevice(): Promise<DecodedLink> {
+    const want = await this.desired();
+    let dev = await this.rtnl.getLink(this.device);
+    if (dev && vxlanMismatch(dev, want) !== undefined) {
+      await this.ignoreGone(this.rtnl.deleteLink({ index: dev.index }));
+      dev = undefined;
+    }
+    if (!dev) {
+      try {
+        await this.rtnl.addLink(vxlanLink(want));
+      } catch (e) {
+        throw new TunnelError(`create VXLAN device ${this.device}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+      dev = await this.rtnl.getLink(this.device);
+      if (!dev) throw new TunnelError(`VXLAN device ${this.device} vanished right after it was created`);
+    } else {
+      const change = vxlanAdjustment(dev, want);
+      if (change) await this.rtnl.setLink(change);
+    }
+    await this.ensureLocalVteps(dev.index);
+    return dev;
+  }
+
+  private async ensureLocalVteps(index: number): Promise<void> {
+    if (this.localVteps.length === 0) return;
+    const have = new Set((await this.rtnl.listAddresses()).filter((a) => a.index === index).map((a) => a.address));
+    for (const a of this.localVteps) {
+      if (!have.has(a)) await this.rtnl.addAddress({ index, address: a, nodad: true });
+    }
+  }
+
+  private async ignoreGone(p: Promise<void>): Promise<void> {
+    try {
+      await p;
+    } catch (e) {
+      // Removed by someone else between our dump and the delete: the goal is met.
+      if (e instanceof NetlinkError && (e.code === 'ENOENT' || e.code === 'ENODEV')) return;
+      throw e;
+    }
+  }
+}
