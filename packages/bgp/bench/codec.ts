@@ -3,7 +3,7 @@
 // (encodeUpdates per attribute set). Prints throughput in prefixes/s and MB/s, and peak memory.
 import { performance } from 'node:perf_hooks';
 import { AsPathSegmentType, Origin } from '../src/wire/constants.js';
-import { forEachPrefix, nlriIpv4Key } from '../src/wire/nlri.js';
+import { forEachPrefix, nlriIpv4Key, nlriIpv6Key } from '../src/wire/nlri.js';
 import type { CodecContext, LargeCommunity, PathAttributes, Prefix } from '../src/wire/types.js';
 import { decodeUpdate, encodeUpdates } from '../src/wire/update.js';
 
@@ -126,6 +126,49 @@ function report(what: string, prefixes: number, bytes: number, times: number[]):
   console.log(`${what}: median ${mid.toFixed(0)} ms (${rate(mid)}); best ${best.toFixed(0)} ms (${rate(best)})`);
 }
 
+/** IPv6 /48s, a table the size of today's IPv6 Internet, through MP_REACH_NLRI. */
+const IPV6_PREFIXES = 200_000;
+const IPV6_PREFIX_LENGTH = 48;
+
+let v6Sink = 0;
+const visitV6 = (_pathId: number, length: number, bytes: Uint8Array, offset: number): void => {
+  v6Sink += nlriIpv6Key(bytes, offset, length).length;
+};
+
+function ipv6Table(sets: PathAttributes[]): void {
+  const groupCount = IPV6_PREFIXES / 20;
+  const groups: string[][] = Array.from({ length: groupCount }, () => []);
+  for (let i = 0; i < IPV6_PREFIXES; i++) {
+    // 2001:db8::/32 style: words 0-2 vary, the rest are zero.
+    groups[i % groupCount]!.push(String.fromCharCode(IPV6_PREFIX_LENGTH, 0x2000 + (i >>> 16), i & 0xffff, 0, 0, 0, 0, 0, 0));
+  }
+  const v6Sets = sets.slice(0, groupCount).map((a) => ({ ...a, nextHop: undefined }));
+  const nextHop = { nextHop: '2001:db8::1', linkLocalNextHop: 'fe80::1' };
+  const encode = (): Uint8Array[] => v6Sets.flatMap((a, i) => encodeUpdates(a, groups[i]!, ctx, 'ipv6-unicast', nextHop));
+  const messages = encode();
+  const bytes = messages.reduce((n, m) => n + m.length, 0);
+  const decodeTimes: number[] = [];
+  const encodeTimes: number[] = [];
+  for (let run = 0; run <= RUNS; run++) {
+    let t0 = performance.now();
+    let n = 0;
+    for (const m of messages) {
+      const u = decodeUpdate(m, ctx);
+      forEachPrefix(u.mpReach!.nlri, visitV6);
+      n += u.mpReach!.nlri.count;
+    }
+    if (n !== IPV6_PREFIXES) throw new Error(`decoded ${n} IPv6 prefixes, expected ${IPV6_PREFIXES}`);
+    if (run > 0) decodeTimes.push(performance.now() - t0);
+    t0 = performance.now();
+    encode();
+    if (run > 0) encodeTimes.push(performance.now() - t0);
+  }
+  console.log(`IPv6 table: ${IPV6_PREFIXES} /48s, ${groupCount} attribute sets, ${messages.length} UPDATEs, ${(bytes / 1e6).toFixed(1)} MB`);
+  report('IPv6 decode (MP_REACH_NLRI + every prefix key)', IPV6_PREFIXES, bytes, decodeTimes);
+  report('IPv6 encode (encodeUpdates from RIB keys)', IPV6_PREFIXES, bytes, encodeTimes);
+  if (v6Sink === 0) console.log('(no keys)');
+}
+
 function main(): void {
   const random = rng(7606);
   const setupStart = performance.now();
@@ -164,6 +207,8 @@ function main(): void {
   };
   encodeWith('encode (encodeUpdates per attribute set, from RIB keys)', keyGroups);
   encodeWith('encode (encodeUpdates per attribute set, from Prefix values)', keyGroups.map((g) => g.map(keyToPrefix)));
+
+  ipv6Table(sets);
 
   const mem = process.memoryUsage();
   const maxRss = process.resourceUsage().maxRSS; // KiB

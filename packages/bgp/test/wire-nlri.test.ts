@@ -36,6 +36,10 @@ describe('wire: NLRI', () => {
     it('RFC 5952: the longest zero run is compressed, and the first of equal runs', () => {
       assert.equal(formatPrefix(parsePrefix('2001:0:0:1:0:0:0:1/128')), '2001:0:0:1::1/128');
       assert.equal(formatPrefix(parsePrefix('2001:db8:0:0:1:0:0:1/128')), '2001:db8::1:0:0:1/128');
+      assert.equal(formatPrefix(parsePrefix('1:2:3:4:5:6:7:0/128')), '1:2:3:4:5:6:7:0/128'); // one zero word stays
+      assert.equal(formatPrefix(parsePrefix('1:0:0:0:0:0:0:0/128')), '1::/128');
+      assert.equal(formatPrefix(parsePrefix('0:0:0:0:0:0:0:1/128')), '::1/128');
+      assert.equal(formatPrefix(parsePrefix('0:0:1:0:0:0:1:0/128')), '0:0:1::1:0/128');
     });
     for (const bad of ['10.0.0.0/33', '10.0.0/24', '2001:db8::/129', 'x/1', '10.0.0.0/-1', '10.0.0.0/2a', '1.2.3.4.5/32', '256.0.0.0/8', '01.0.0.0/8', '1..2.3/32', '/8', '1.2.3.4 /32']) {
       it(`rejects ${bad}`, () => assert.throws(() => parsePrefix(bad), { name: 'AddressParseError' }));

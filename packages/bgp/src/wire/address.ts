@@ -83,26 +83,35 @@ export function writeIpv6(text: string, bytes: Uint8Array, offset: number): void
 
 /** RFC 5952 §4 text: lower case, no leading zeros, the longest run (at least two) of zero words shown as "::". */
 export function formatIpv6At(bytes: Uint8Array, offset: number): string {
-  const words = new Array<number>(IPV6_WORDS);
-  for (let i = 0; i < IPV6_WORDS; i++) words[i] = (bytes[offset + 2 * i]! << 8) | bytes[offset + 2 * i + 1]!;
+  // Runs once or twice per IPv6 UPDATE (next hops), so it avoids intermediate arrays.
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < IPV6_WORDS; ) {
-    if (words[i] !== 0) {
-      i++;
+  let runStart = -1;
+  for (let i = 0; i < IPV6_WORDS; i++) {
+    if (bytes[offset + 2 * i] === 0 && bytes[offset + 2 * i + 1] === 0) {
+      if (runStart < 0) runStart = i;
+      if (i - runStart + 1 > bestLength) {
+        bestStart = runStart;
+        bestLength = i - runStart + 1;
+      }
+    } else {
+      runStart = -1;
+    }
+  }
+  let text = '';
+  let separator = false;
+  for (let i = 0; i < IPV6_WORDS; i++) {
+    if (i === bestStart) {
+      text += '::';
+      i += bestLength - 1;
+      separator = false;
       continue;
     }
-    let j = i;
-    while (j < IPV6_WORDS && words[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
+    if (separator) text += ':';
+    text += ((bytes[offset + 2 * i]! << 8) | bytes[offset + 2 * i + 1]!).toString(16);
+    separator = true;
   }
-  const hex = (ws: number[]): string => ws.map((w) => w.toString(16)).join(':');
-  if (bestStart < 0) return hex(words);
-  return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLength))}`;
+  return text;
 }
 
 export function isIpv6Text(text: string): boolean {

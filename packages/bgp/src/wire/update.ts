@@ -2,6 +2,8 @@
 // pack many prefixes sharing one attribute set into as few messages as fit, and End-of-RIB (RFC 4724 §2).
 import { Afi, AttrType, ErrorCode, HEADER_LENGTH, HeaderErrorSubcode, MessageType, MinMessageLength, Safi, UpdateErrorSubcode } from './constants.js';
 import { decodeAttributeSection, encodeAttributes, planAttributes } from './attributes/index.js';
+import { attributeHeaderLength, EXTENDED_ATTRIBUTE_HEADER_LENGTH, OPTIONAL_NON_TRANSITIVE, writeAttributeHeader } from './attributes/codec.js';
+import { encodeMpNextHop, mpReachPrefixLength, writeMpReachPrefix } from './attributes/mp.js';
 import type { AttributeErrorLog } from './attribute-errors.js';
 import { EncodeError } from './encode-error.js';
 import { BgpError } from './errors.js';
@@ -163,11 +165,8 @@ export interface MpNextHop {
   readonly linkLocalNextHop?: string;
 }
 
-/** RFC 4760 §3: AFI, SAFI, next hop length, reserved; plus the extended attribute header of MP_REACH itself. */
-const MP_REACH_OVERHEAD = 5 + 4;
-const MP_UNREACH_OVERHEAD = 3 + 4;
-const IPV6_NEXT_HOP = 16;
-const IPV6_NEXT_HOP_WITH_LINK_LOCAL = 32;
+/** RFC 4760 §4: AFI and SAFI, plus the extended attribute header of MP_UNREACH_NLRI itself. */
+const MP_UNREACH_OVERHEAD = 3 + EXTENDED_ATTRIBUTE_HEADER_LENGTH;
 const TWO_POW_32 = 0x1_0000_0000;
 
 /** Sizes and writes the i-th prefix of a PackPrefixes, whatever its representation. */
@@ -302,23 +301,20 @@ export function encodeUpdates(
     });
     return out;
   }
-  const nextHop = options.nextHop;
-  if (nextHop === undefined) throw new EncodeError(`${family} UPDATEs need an MP_REACH_NLRI next hop`);
-  const linkLocal = options.linkLocalNextHop;
-  const nextHopLength = linkLocal !== undefined ? IPV6_NEXT_HOP_WITH_LINK_LOCAL : IPV6_NEXT_HOP;
-  const room = max - HEADER_LENGTH - 2 * LENGTH_FIELD - attrBytes.length - MP_REACH_OVERHEAD - nextHopLength;
+  if (options.nextHop === undefined) throw new EncodeError(`${family} UPDATEs need an MP_REACH_NLRI next hop`);
+  // MP_REACH_NLRI goes first (RFC 7606 §5.1) and is written in place: its next hop is encoded once per call.
+  const nextHop = encodeMpNextHop(afi, options.nextHop, options.linkLocalNextHop);
+  const mpFixed = mpReachPrefixLength(nextHop);
+  const room = max - HEADER_LENGTH - 2 * LENGTH_FIELD - attrBytes.length - EXTENDED_ATTRIBUTE_HEADER_LENGTH - mpFixed;
   forEachBatch(writer, afi, addPath, room, (from, to, nlriLength) => {
-    const bytes = new Uint8Array(nlriLength);
-    let p = 0;
-    for (let i = from; i < to; i++) p = writer.write(i, bytes, p);
-    const nlri: NlriList = { afi, safi: Safi.UNICAST, addPath, bytes, count: to - from };
-    const mpReach: MpReach = linkLocal !== undefined ? { afi, safi: Safi.UNICAST, nextHop, linkLocalNextHop: linkLocal, nlri } : { afi, safi: Safi.UNICAST, nextHop, nlri };
-    const plan = planAttributes({ attrs: {}, mpReach }, ctx);
-    const length = HEADER_LENGTH + 2 * LENGTH_FIELD + plan.length + attrBytes.length;
-    const msg = allocateMessage(length, MessageType.UPDATE);
+    const mpValue = mpFixed + nlriLength;
+    const attributesLength = attributeHeaderLength(mpValue) + mpValue + attrBytes.length;
+    const msg = allocateMessage(HEADER_LENGTH + 2 * LENGTH_FIELD + attributesLength, MessageType.UPDATE);
     let pos = writeUint16(msg, HEADER_LENGTH, 0);
-    pos = writeUint16(msg, pos, plan.length + attrBytes.length);
-    pos = plan.write(msg, pos);
+    pos = writeUint16(msg, pos, attributesLength);
+    pos = writeAttributeHeader(msg, pos, OPTIONAL_NON_TRANSITIVE, AttrType.MP_REACH_NLRI, mpValue);
+    pos = writeMpReachPrefix(msg, pos, afi, Safi.UNICAST, nextHop);
+    for (let i = from; i < to; i++) pos = writer.write(i, msg, pos);
     msg.set(attrBytes, pos);
     out.push(msg);
   });

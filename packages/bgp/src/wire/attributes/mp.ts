@@ -62,6 +62,32 @@ function nextHopOctets(afi: number, nextHop: string, linkLocal: string | undefin
   return IPV6_OCTETS;
 }
 
+/** The Network Address of Next Hop field (RFC 4760 §3): 4, 16 or 32 octets by AFI and link-local presence. */
+export function encodeMpNextHop(afi: number, nextHop: string, linkLocal?: string): Uint8Array {
+  const out = new Uint8Array(nextHopOctets(afi, nextHop, linkLocal));
+  if (out.length === IPV4_OCTETS) writeIpv4(nextHop, out, 0);
+  else writeIpv6(nextHop, out, 0);
+  if (linkLocal !== undefined) writeIpv6(linkLocal, out, IPV6_OCTETS);
+  return out;
+}
+
+/** Octets of an MP_REACH_NLRI value before its NLRI: AFI, SAFI, next hop length, next hop, reserved. */
+export function mpReachPrefixLength(nextHop: Uint8Array): number {
+  return MP_REACH_FIXED_LENGTH + nextHop.length;
+}
+
+/** Writes the MP_REACH_NLRI value up to its NLRI at `pos`; returns where the NLRI starts. */
+export function writeMpReachPrefix(target: Uint8Array, pos: number, afi: number, safi: number, nextHop: Uint8Array): number {
+  target[pos] = afi >>> 8;
+  target[pos + 1] = afi & 0xff;
+  target[pos + 2] = safi;
+  target[pos + 3] = nextHop.length;
+  target.set(nextHop, pos + AFI_SAFI_LENGTH + 1);
+  pos += AFI_SAFI_LENGTH + 1 + nextHop.length;
+  target[pos] = 0; // Reserved (RFC 4760 §3)
+  return pos + 1;
+}
+
 export const mpReachEncoder: AttributeEncoder = {
   typeCode: AttrType.MP_REACH_NLRI,
   flags: OPTIONAL_NON_TRANSITIVE,
@@ -72,17 +98,7 @@ export const mpReachEncoder: AttributeEncoder = {
   },
   write: ({ mpReach }, _ctx, target, pos) => {
     const m = mpReach!;
-    target[pos] = m.afi >>> 8;
-    target[pos + 1] = m.afi & 0xff;
-    target[pos + 2] = m.safi;
-    const nhLength = nextHopOctets(m.afi, m.nextHop, m.linkLocalNextHop);
-    target[pos + 3] = nhLength;
-    pos += AFI_SAFI_LENGTH + 1;
-    if (nhLength === IPV4_OCTETS) writeIpv4(m.nextHop, target, pos);
-    else writeIpv6(m.nextHop, target, pos);
-    if (m.linkLocalNextHop !== undefined) writeIpv6(m.linkLocalNextHop, target, pos + IPV6_OCTETS);
-    pos += nhLength;
-    target[pos++] = 0;
+    pos = writeMpReachPrefix(target, pos, m.afi, m.safi, encodeMpNextHop(m.afi, m.nextHop, m.linkLocalNextHop));
     target.set(m.nlri.bytes, pos);
   },
 };
