@@ -1,3 +1,4 @@
 export const PACKAGE = '@kroute/routing';
 export * from './netlink/index.js';
-export type { OverlayEncap, TunnelEndpoint, TunnelBackend } from './plan/tunnel-backend.js';
+export * from './plan/index.js';
+export * from './reconcile/index.js';

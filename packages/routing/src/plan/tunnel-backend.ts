@@ -21,4 +21,9 @@ export interface TunnelBackend {
   sweep(keep: ReadonlySet<string>): Promise<void>;
   /** Removes everything this backend ever owns. */
   cleanup(): Promise<void>;
+  /**
+   * Optional, read-only: the endpoint towards `nextHop` if it exists now, without creating or changing anything.
+   * `--dry-run` uses it to show tunnel routes with their real device; without it they show as "tunnel to be created".
+   */
+  peek?(nextHop: string): Promise<TunnelEndpoint | undefined>;
 }

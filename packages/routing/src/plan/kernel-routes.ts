@@ -1,0 +1,214 @@
+/**
+ * Kernel routes as the reconciler compares them: the desired routes built from route plans and tunnel endpoints,
+ * and the owned routes read back from the kernel, both in one normalized shape so that "already right" is an exact
+ * comparison (and a route that is right is never rewritten). Pure.
+ * @packageDocumentation
+ */
+import { AF_INET, RTN_UNICAST, RT_TABLE_MAIN } from '../netlink/constants.js';
+import type { IpFamily } from '../netlink/ip.js';
+import type { DecodedRoute, Route } from '../netlink/route.js';
+import { hostPrefix } from './prefix.js';
+import type { TunnelEndpoint } from './tunnel-backend.js';
+import type { PlanKind, RoutePlan } from './types.js';
+
+/** rtm_protocol of every route kroute installs: `zebra`, as kube-router (routes.ZebraOriginator). */
+export const KROUTE_PROTOCOL = 17;
+/** The `kube-router` table holding the per-tunnel host routes that the pod CIDR rules look up. */
+export const TUNNEL_TABLE = 77;
+/** Its name in rt_tables. */
+export const TUNNEL_TABLE_NAME = 'kube-router';
+/** The metric the kernel gives an IPv6 route added without one (IP6_RT_PRIO_USER); IPv4's is 0. */
+export const IPV6_DEFAULT_METRIC = 1024;
+/** The tables whose protocol-17 routes kroute owns. */
+export const OWNED_TABLES: readonly number[] = [RT_TABLE_MAIN, TUNNEL_TABLE];
+
+/** What an owned route is for. */
+export type RouteKind = Exclude<PlanKind, 'none'> | 'tunnel-host';
+
+/** One path of a normalized multipath route. */
+export interface KernelHop {
+  readonly gateway?: string;
+  readonly ifindex: number;
+  readonly weight: number;
+  readonly onlink: boolean;
+}
+
+/** A route reduced to the fields kroute decides; the same shape for desired and kernel routes. */
+export interface KernelRoute {
+  readonly family: IpFamily;
+  readonly table: number;
+  /** Canonical prefix. */
+  readonly dst: string;
+  readonly priority: number;
+  readonly tos: number;
+  readonly type: number;
+  readonly gateway?: string;
+  readonly oif?: number;
+  readonly prefsrc?: string;
+  readonly onlink: boolean;
+  /** Sorted by (gateway, ifindex); absent for a single-path route. */
+  readonly multipath?: readonly KernelHop[];
+}
+
+/** A desired route with what it is for. */
+export interface DesiredRoute {
+  readonly route: KernelRoute;
+  readonly kind: RouteKind;
+  /** The BGP next hops it serves (for host routes: the one next hop). */
+  readonly nextHops: readonly string[];
+  /** False when a tunnel endpoint it needs is unknown (dry run without the tunnel): it can only be reported. */
+  readonly complete: boolean;
+}
+
+/** The reconciler's key of a route: table and destination (one kroute route per destination and table). */
+export function routeKey(table: number, dst: string): string {
+  return `${table}|${dst}`;
+}
+
+export function keyOf(route: KernelRoute): string {
+  return routeKey(route.table, route.dst);
+}
+
+function defaultPriority(family: IpFamily): number {
+  return family === AF_INET ? 0 : IPV6_DEFAULT_METRIC;
+}
+
+function hopOrder(a: KernelHop, b: KernelHop): number {
+  const ga = a.gateway ?? '';
+  const gb = b.gateway ?? '';
+  return ga < gb ? -1 : ga > gb ? 1 : a.ifindex - b.ifindex;
+}
+
+/** Normalizes a route decoded from the kernel. Per-hop status flags (dead, linkdown) are not ours and are ignored. */
+export function normalizeKernelRoute(r: DecodedRoute): KernelRoute {
+  const base = {
+    family: r.family,
+    table: r.table,
+    dst: r.dst,
+    priority: r.priority ?? defaultPriority(r.family),
+    tos: r.tos,
+    type: r.type,
+    onlink: r.onlink === true,
+    ...(r.gateway !== undefined ? { gateway: r.gateway } : {}),
+    ...(r.oif !== undefined ? { oif: r.oif } : {}),
+    ...(r.prefsrc !== undefined ? { prefsrc: r.prefsrc } : {}),
+  };
+  if (!r.multipath || r.multipath.length === 0) return base;
+  const multipath = r.multipath
+    .map((h) => ({
+      ...(h.gateway !== undefined ? { gateway: h.gateway } : {}),
+      ifindex: h.ifindex ?? 0,
+      weight: h.weight ?? 1,
+      onlink: h.onlink === true,
+    }))
+    .sort(hopOrder);
+  return { ...base, multipath };
+}
+
+function hopEqual(a: KernelHop, b: KernelHop): boolean {
+  return a.gateway === b.gateway && a.ifindex === b.ifindex && a.weight === b.weight && a.onlink === b.onlink;
+}
+
+/** True when the kernel route already is the desired one (so nothing is sent for it). */
+export function sameRoute(desired: KernelRoute, kernel: KernelRoute): boolean {
+  if (
+    desired.family !== kernel.family ||
+    desired.table !== kernel.table ||
+    desired.dst !== kernel.dst ||
+    desired.priority !== kernel.priority ||
+    desired.tos !== kernel.tos ||
+    desired.type !== kernel.type ||
+    desired.gateway !== kernel.gateway ||
+    desired.prefsrc !== kernel.prefsrc ||
+    desired.onlink !== kernel.onlink
+  ) {
+    return false;
+  }
+  // A gateway route's interface follows from its subnet; only check it when we chose one.
+  if (desired.oif !== undefined && desired.oif !== kernel.oif) return false;
+  const dm = desired.multipath;
+  const km = kernel.multipath;
+  if (!dm || !km) return dm === km;
+  return dm.length === km.length && dm.every((h, i) => hopEqual(h, km[i]!));
+}
+
+/** The rtnetlink route for a desired or owned route (protocol 17). */
+export function toNetlinkRoute(r: KernelRoute): Route {
+  const route: Route = { family: r.family, dst: r.dst, table: r.table, protocol: KROUTE_PROTOCOL, tos: r.tos, type: r.type };
+  if (r.family !== AF_INET || r.priority !== 0) route.priority = r.priority;
+  if (r.gateway !== undefined) route.gateway = r.gateway;
+  if (r.oif !== undefined && r.oif >= 0) route.oif = r.oif;
+  if (r.prefsrc !== undefined) route.prefsrc = r.prefsrc;
+  if (r.onlink) route.onlink = true;
+  if (r.multipath) {
+    route.multipath = r.multipath.map((h) => ({
+      ...(h.gateway !== undefined ? { gateway: h.gateway } : {}),
+      ifindex: h.ifindex,
+      weight: h.weight,
+      ...(h.onlink ? { onlink: true } : {}),
+    }));
+  }
+  return route;
+}
+
+/** The endpoint index used for a tunnel whose device is not known (dry run before the tunnel exists). */
+export const UNKNOWN_IFINDEX = -1;
+
+/** Looks up the endpoint of the overlay towards a next hop. */
+export type EndpointLookup = (nextHop: string) => TunnelEndpoint | undefined;
+
+/**
+ * The main-table route for a plan (undefined for `none`). Tunnel hops whose endpoint is unknown get
+ * {@link UNKNOWN_IFINDEX} and make the route incomplete.
+ */
+export function desiredMainRoute(plan: RoutePlan, endpoints: EndpointLookup): DesiredRoute | undefined {
+  if (plan.kind === 'none' || plan.hops.length === 0) return undefined;
+  let complete = true;
+  const hops: KernelHop[] = plan.hops.map((h) => {
+    if (plan.kind === 'via-gateway') return { gateway: h.nextHop, ifindex: h.ifindex!, weight: 1, onlink: false };
+    const ep = endpoints(h.nextHop);
+    if (!ep) complete = false;
+    const ifindex = ep?.ifindex ?? UNKNOWN_IFINDEX;
+    if (plan.kind === 'via-vxlan') {
+      return { gateway: ep?.gateway ?? h.nextHop, ifindex, weight: 1, onlink: ep?.onlink ?? true };
+    }
+    return { ifindex, weight: 1, onlink: false };
+  });
+  const base = {
+    family: plan.family,
+    table: RT_TABLE_MAIN,
+    dst: plan.prefix,
+    priority: defaultPriority(plan.family),
+    tos: 0,
+    type: RTN_UNICAST,
+    ...(plan.kind === 'via-tunnel' && plan.src !== undefined ? { prefsrc: plan.src } : {}),
+  };
+  let route: KernelRoute;
+  if (hops.length === 1) {
+    const h = hops[0]!;
+    route = { ...base, oif: h.ifindex, onlink: h.onlink, ...(h.gateway !== undefined ? { gateway: h.gateway } : {}) };
+  } else {
+    route = { ...base, onlink: false, multipath: [...hops].sort(hopOrder) };
+  }
+  return { route, kind: plan.kind, nextHops: plan.hops.map((h) => h.nextHop), complete };
+}
+
+/** `<nexthop>/32|128 dev tun-x table 77`: pod traffic to a remote node always leaves through its tunnel. */
+export function desiredTunnelHostRoute(nextHop: string, family: IpFamily, endpoint: TunnelEndpoint | undefined): DesiredRoute {
+  const route: KernelRoute = {
+    family,
+    table: TUNNEL_TABLE,
+    dst: hostPrefix(nextHop),
+    priority: defaultPriority(family),
+    tos: 0,
+    type: RTN_UNICAST,
+    oif: endpoint?.ifindex ?? UNKNOWN_IFINDEX,
+    onlink: false,
+  };
+  return { route, kind: 'tunnel-host', nextHops: [nextHop], complete: endpoint !== undefined };
+}
+
+/** True for a decoded route kroute owns: protocol 17 in the main table or table 77. */
+export function isOwnedRoute(r: { protocol: number; table: number }): boolean {
+  return r.protocol === KROUTE_PROTOCOL && (r.table === RT_TABLE_MAIN || r.table === TUNNEL_TABLE);
+}

@@ -1,0 +1,920 @@
+/**
+ * RouteReconciler: keeps the kernel's kroute-owned state (protocol-17 routes in the main table and table 77, the
+ * `from <podCIDR> lookup 77` rules, and through a {@link TunnelBackend} the tunnels) equal to what the best paths
+ * call for.
+ *
+ * - Full pass (startup, every `--injected-routes-sync-period`, after a notification overflow, when a next hop is
+ *   gone, on release of the graceful-restart hold, on link/address changes): dump, re-plan everything, diff, apply
+ *   the minimal batch, sweep what has no reason to exist (routes, rules, then tunnels).
+ * - Incremental pass (a best path changed, or a notification showed an owned route or rule changed, e.g. deleted by
+ *   hand): re-plan and diff only those keys against the mirror of the kernel.
+ * A route that is already right is never sent. A failing change is reported with its named error and retried with
+ * backoff, alone; the others go ahead.
+ * @packageDocumentation
+ */
+import { constants as osConstants } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { AF_INET, IFF_UP, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN } from '../netlink/constants.js';
+import { NetlinkError } from '../netlink/errors.js';
+import type { DecodedLink } from '../netlink/link.js';
+import { RtnlMonitor, type RtnlEvent } from '../netlink/monitor.js';
+import { deleteRouteRequest, newRouteRequest, type Route } from '../netlink/route.js';
+import { deleteRuleRequest, describeRule, newRuleRequest } from '../netlink/rule.js';
+import { Rtnl } from '../netlink/rtnl.js';
+import type { NetlinkRequest } from '../netlink/request.js';
+import {
+  desiredMainRoute,
+  desiredTunnelHostRoute,
+  isOwnedRoute,
+  keyOf,
+  KROUTE_PROTOCOL,
+  normalizeKernelRoute,
+  routeKey,
+  toNetlinkRoute,
+  TUNNEL_TABLE,
+  type DesiredRoute,
+  type KernelRoute,
+} from '../plan/kernel-routes.js';
+import { localAddressesFromKernel } from '../plan/local-addresses.js';
+import { canonicalAddress, canonicalPrefix, hostPrefix } from '../plan/prefix.js';
+import { RoutePlanner } from '../plan/route-plan.js';
+import { desiredRules, isOwnedRule, normalizeKernelRule, ruleKey, toNetlinkRule, type KernelRule } from '../plan/rules.js';
+import type { TunnelBackend, TunnelEndpoint } from '../plan/tunnel-backend.js';
+import { DEFAULT_OVERLAY, type BestPath, type LocalAddress, type OverlaySettings, type RoutePlan } from '../plan/types.js';
+import { ipFamily } from '../netlink/ip.js';
+import { diffKey, type RouteOp } from './diff.js';
+import { RouteMirror } from './mirror.js';
+import {
+  emptyCounts,
+  type DiffCounts,
+  type FailingChange,
+  type OwnedRoute,
+  type ReconcileError,
+  type ReconcileReport,
+  type ReconcilerHooks,
+  type ResyncReason,
+  type RouteChange,
+  type RuleChange,
+} from './report.js';
+import { RetryBook } from './retry.js';
+import { registerRouteTable, type RtTablesOptions } from './rt-tables.js';
+
+const { ESRCH, ENOENT } = osConstants.errno;
+
+/** kube-router's `--injected-routes-sync-period` default. */
+export const DEFAULT_SYNC_PERIOD_MS = 60_000;
+/** The code reported when the tunnel backend (not the kernel) failed. */
+export const TUNNEL_ERROR_CODE = 'ETUNNEL';
+const MS_PER_S = 1000;
+
+export interface RouteReconcilerOptions {
+  /** Work in this network namespace (name under /var/run/netns); default the current one. */
+  readonly netns?: string;
+  /** The overlay implementation (packages/tunnel); required for via-tunnel and via-vxlan plans. */
+  readonly tunnels?: TunnelBackend;
+  readonly overlay?: OverlaySettings;
+  /** This node's pod CIDRs (both families): the sources of the table-77 rules while overlay is on. */
+  readonly podCidrs?: readonly string[];
+  /** Sources of tunnel routes; default the first global address of each family. */
+  readonly nodeIps?: { readonly ipv4?: string; readonly ipv6?: string };
+  /** `--dry-run`: compute and report, change nothing (no routes, rules, tunnels or rt_tables). */
+  readonly dryRun?: boolean;
+  /** `--injected-routes-sync-period` in ms; 0 turns the periodic full pass off. */
+  readonly syncPeriodMs?: number;
+  readonly retryInitialMs?: number;
+  readonly retryMaxMs?: number;
+  /** SO_RCVBUF of the notification socket (tests make it tiny to force an overflow). */
+  readonly monitorReceiveBufferSize?: number;
+  /** Register table 77 in rt_tables at start (the daemon passes `{}` for the system paths; tests a temp file). */
+  readonly rtTables?: RtTablesOptions;
+  readonly hooks?: ReconcilerHooks;
+}
+
+type Work = { full: false } | { full: true; reasons: ResyncReason[] };
+
+export class RouteReconciler {
+  readonly dryRun: boolean;
+  private readonly options: RouteReconcilerOptions;
+  private readonly hooks: ReconcilerHooks;
+  private readonly rtnl: Rtnl;
+  private monitor: RtnlMonitor | undefined;
+  private overlay: OverlaySettings;
+  private podCidrs: readonly string[];
+
+  // Inputs.
+  private readonly paths = new Map<string, BestPath>();
+  private readonly pendingSince = new Map<string, number>();
+  // Derived.
+  private planner: RoutePlanner | undefined;
+  private localAddresses: LocalAddress[] = [];
+  private readonly plans = new Map<string, RoutePlan>();
+  /** Prefixes using each overlay next hop (tunnel or vxlan): what the tunnel sweep keeps. */
+  private readonly overlayUsers = new Map<string, Set<string>>();
+  private readonly endpoints = new Map<string, TunnelEndpoint>();
+  private readonly desired = new Map<string, DesiredRoute>();
+  /** Keys whose desired route could not be built (tunnel failed): left as they are until a retry succeeds. */
+  private readonly unresolved = new Set<string>();
+  /** Keys desired at some point in this run: under the graceful-restart hold only these may be deleted. */
+  private readonly programmed = new Set<string>();
+  // Kernel.
+  private readonly mirror = new RouteMirror();
+  private readonly ruleMirror = new Map<string, KernelRule[]>();
+  private readonly linkNames = new Map<number, string>();
+  private readonly linkUp = new Map<number, boolean>();
+  private readonly referencedLinks = new Set<number>();
+  /** Keys that got a notification while our batch was in flight: the notifications, not our ACKs, tell their state. */
+  private touchedInFlight: Set<string> | undefined;
+  // Work queue.
+  private readonly dirtyPrefixes = new Set<string>();
+  private readonly dirtyKeys = new Set<string>();
+  private rulesDirty = false;
+  private fullReasons: ResyncReason[] = [];
+  private running: Promise<void> | undefined;
+  private scheduled = false;
+  private holding = false;
+  private started = false;
+  private stopped = false;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly retries: RetryBook;
+  /** The last pass's report, and the last full pass's. */
+  lastReport: ReconcileReport | undefined;
+  lastFullReport: ReconcileReport | undefined;
+
+  constructor(options: RouteReconcilerOptions = {}) {
+    this.options = options;
+    this.dryRun = options.dryRun ?? false;
+    this.hooks = options.hooks ?? {};
+    this.overlay = options.overlay ?? DEFAULT_OVERLAY;
+    this.podCidrs = options.podCidrs ?? [];
+    this.retries = new RetryBook({
+      ...(options.retryInitialMs !== undefined ? { initialMs: options.retryInitialMs } : {}),
+      ...(options.retryMaxMs !== undefined ? { maxMs: options.retryMaxMs } : {}),
+    });
+    this.rtnl = Rtnl.open(options.netns !== undefined ? { netns: options.netns } : {});
+  }
+
+  // --- lifecycle ----------------------------------------------------------------------------------------------------
+
+  /**
+   * Registers the table name (if asked), starts listening to notifications, runs the startup pass (which sweeps,
+   * unless {@link holdSweep} was called) and starts the periodic timer.
+   */
+  async start(): Promise<ReconcileReport> {
+    if (this.started) throw new Error('RouteReconciler.start: already started');
+    this.started = true;
+    if (this.options.rtTables && !this.dryRun) await registerRouteTable(this.options.rtTables);
+    // Listen before the first dump so that no change between the dump and the diff goes unseen.
+    this.monitor = RtnlMonitor.open({
+      ...(this.options.netns !== undefined ? { netns: this.options.netns } : {}),
+      topics: ['route', 'rule', 'link', 'address'],
+      ...(this.options.monitorReceiveBufferSize !== undefined ? { receiveBufferSize: this.options.monitorReceiveBufferSize } : {}),
+    });
+    this.monitor.on('event', (e: RtnlEvent) => this.onEvent(e));
+    this.monitor.on('error', (e: Error) => this.hooks.error?.(e));
+    const period = this.options.syncPeriodMs ?? DEFAULT_SYNC_PERIOD_MS;
+    if (period > 0) {
+      this.syncTimer = setInterval(() => this.requestFull('periodic'), period);
+      this.syncTimer.unref();
+    }
+    return this.resync('startup');
+  }
+
+  /** Stops listening and the timers; kernel state is left as it is (see {@link cleanup}). */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stopMonitoring();
+    this.rtnl.close();
+  }
+
+  private stopMonitoring(): void {
+    this.monitor?.close();
+    this.monitor = undefined;
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.syncTimer = undefined;
+    this.retryTimer = undefined;
+  }
+
+  /**
+   * `--cleanup-config`: removes every route and rule kroute owns (found by dump, not by memory, so leftovers of
+   * earlier runs go too), then everything the tunnel backend owns, and stops. In dry run, only reports.
+   */
+  async cleanup(): Promise<ReconcileReport> {
+    const t0 = performance.now();
+    this.stopMonitoring();
+    await this.running;
+    const counts = emptyCounts();
+    const changes: RouteChange[] = [];
+    const ruleChanges: RuleChange[] = [];
+    const errors: ReconcileError[] = [];
+    const routes = (await this.rtnl.listRoutes({ protocol: KROUTE_PROTOCOL })).filter(isOwnedRoute).map(normalizeKernelRoute);
+    const rules = (await this.rtnl.listRules()).filter(isOwnedRule).map(normalizeKernelRule);
+    const routeRequests = routes.map((r) => deleteRouteRequest(deleteShape(r)));
+    const ruleRequests = rules.map((r) => deleteRuleRequest(toNetlinkRule(r)));
+    routes.forEach((r, i) => changes.push({ op: 'delete', table: r.table, dst: r.dst, kind: 'stale', description: routeRequests[i]!.describe }));
+    rules.forEach((r, i) => ruleChanges.push({ op: 'delete', from: r.from, description: ruleRequests[i]!.describe }));
+    if (!this.dryRun) {
+      const results = await this.rtnl.batch([...routeRequests, ...ruleRequests]);
+      results.forEach((res, i) => {
+        const isRoute = i < routeRequests.length;
+        if (res.ok || res.error.errno === ESRCH || res.error.errno === ENOENT) {
+          if (isRoute) counts.removed++;
+          else counts.rulesRemoved++;
+        } else {
+          counts.failed++;
+          errors.push(errorOf(res.error));
+          this.hooks.netlinkError?.(res.error);
+        }
+      });
+      if (counts.removed > 0) this.hooks.routesRemoved?.(counts.removed);
+      if (this.options.tunnels) {
+        try {
+          await this.options.tunnels.cleanup();
+        } catch (e) {
+          errors.push(tunnelError('cleanup tunnels', e));
+          this.hooks.error?.(asError(e));
+        }
+      }
+    } else {
+      counts.removed = routes.length;
+      counts.rulesRemoved = rules.length;
+    }
+    this.mirror.clear();
+    this.ruleMirror.clear();
+    this.desired.clear();
+    this.retries.clear();
+    this.stop();
+    const report: ReconcileReport = {
+      full: true,
+      reasons: ['requested'],
+      dryRun: this.dryRun,
+      changes,
+      ruleChanges,
+      counts,
+      errors,
+      durationMs: performance.now() - t0,
+    };
+    this.lastReport = report;
+    return report;
+  }
+
+  // --- inputs -------------------------------------------------------------------------------------------------------
+
+  /** Sets the best path (or ECMP set) of a prefix; the kernel follows promptly. */
+  setPath(path: BestPath): void {
+    const prefix = canonicalPrefix(path.prefix);
+    this.paths.set(prefix, prefix === path.prefix ? path : { ...path, prefix });
+    this.markPrefix(prefix);
+  }
+
+  /** Withdraws a prefix: its route goes. */
+  withdraw(prefix: string): void {
+    const p = canonicalPrefix(prefix);
+    this.paths.delete(p);
+    this.markPrefix(p);
+  }
+
+  /** Replaces the whole set of paths (e.g. from the RIB at start). */
+  replacePaths(paths: Iterable<BestPath>): void {
+    const next = new Map<string, BestPath>();
+    for (const path of paths) {
+      const prefix = canonicalPrefix(path.prefix);
+      next.set(prefix, prefix === path.prefix ? path : { ...path, prefix });
+    }
+    for (const p of this.paths.keys()) if (!next.has(p)) this.markPrefix(p);
+    this.paths.clear();
+    for (const [p, path] of next) {
+      this.paths.set(p, path);
+      this.markPrefix(p);
+    }
+  }
+
+  /**
+   * A peer or next hop is gone: every path drops that next hop (a prefix left without one is withdrawn), then a full
+   * pass sweeps what it leaves behind, its tunnel included.
+   */
+  nextHopGone(address: string): Promise<ReconcileReport> {
+    const gone = canonicalAddress(address);
+    for (const [prefix, path] of this.paths) {
+      if (!path.nextHops.some((h) => sameAddress(h.address, gone))) continue;
+      const nextHops = path.nextHops.filter((h) => !sameAddress(h.address, gone));
+      if (nextHops.length === 0) this.paths.delete(prefix);
+      else this.paths.set(prefix, { ...path, nextHops });
+      this.markPrefix(prefix);
+    }
+    return this.resync('next-hop-gone');
+  }
+
+  setOverlay(overlay: OverlaySettings): Promise<ReconcileReport> {
+    this.overlay = overlay;
+    this.planner = undefined;
+    return this.resync('settings');
+  }
+
+  setPodCidrs(podCidrs: readonly string[]): Promise<ReconcileReport> {
+    this.podCidrs = podCidrs;
+    return this.resync('settings');
+  }
+
+  /** Graceful restart: from now on, keep owned routes, rules and tunnels that have no reason to exist. */
+  holdSweep(): void {
+    this.holding = true;
+  }
+
+  /** End-of-RIB or the deferral timer: sweep what is still stale. */
+  releaseSweep(): Promise<ReconcileReport> {
+    this.holding = false;
+    return this.resync('release-sweep');
+  }
+
+  get sweepHeld(): boolean {
+    return this.holding;
+  }
+
+  /** Runs a full pass (after anything already queued) and resolves with its report. */
+  async resync(reason: ResyncReason = 'requested'): Promise<ReconcileReport> {
+    this.requestFull(reason);
+    await this.settled();
+    return this.lastFullReport!;
+  }
+
+  /** Resolves once every queued change has been applied (or has failed and awaits its retry). */
+  async settled(): Promise<void> {
+    while (this.running || this.scheduled || (this.started && !this.stopped && this.hasWork())) {
+      if (this.running) await this.running;
+      else await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  // --- state for the API --------------------------------------------------------------------------------------------
+
+  /** The kernel routes kroute owns, as last seen (dump, ACKs and notifications). */
+  ownedRoutes(): OwnedRoute[] {
+    const out: OwnedRoute[] = [];
+    for (const [key, routes] of this.mirror.entries()) {
+      const d = this.desired.get(key);
+      for (const r of routes) {
+        const mine = d !== undefined && r.priority === d.route.priority;
+        const hops = r.multipath ?? [{ ...(r.gateway !== undefined ? { gateway: r.gateway } : {}), ifindex: r.oif ?? 0, weight: 1, onlink: r.onlink }];
+        out.push({
+          prefix: r.dst,
+          family: r.family === AF_INET ? 'ipv4' : 'ipv6',
+          table: r.table,
+          protocol: KROUTE_PROTOCOL,
+          kind: mine ? d.kind : 'stale',
+          nextHops: hops.map((h) => {
+            const dev = this.linkNames.get(h.ifindex);
+            return { ...h, ...(dev !== undefined ? { dev } : {}) };
+          }),
+          ...(r.prefsrc !== undefined ? { source: r.prefsrc } : {}),
+          bgpNextHops: mine ? d.nextHops : [],
+        });
+      }
+    }
+    return out.sort((a, b) => a.table - b.table || (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
+  }
+
+  /** The current plan of a prefix, if it has a path. */
+  planOf(prefix: string): RoutePlan | undefined {
+    return this.plans.get(canonicalPrefix(prefix));
+  }
+
+  /** Changes that keep failing and await a retry. */
+  failing(): FailingChange[] {
+    return this.retries.list(performance.now());
+  }
+
+  // --- scheduling ---------------------------------------------------------------------------------------------------
+
+  private hasWork(): boolean {
+    return this.fullReasons.length > 0 || this.dirtyPrefixes.size > 0 || this.dirtyKeys.size > 0 || this.rulesDirty;
+  }
+
+  private markPrefix(prefix: string): void {
+    if (!this.pendingSince.has(prefix)) this.pendingSince.set(prefix, performance.now());
+    this.dirtyPrefixes.add(prefix);
+    this.schedule();
+  }
+
+  private requestFull(reason: ResyncReason): void {
+    if (!this.fullReasons.includes(reason)) this.fullReasons.push(reason);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (!this.started || this.stopped || this.running || this.scheduled) return;
+    this.scheduled = true;
+    // Deferred so that many changes made in one tick (a burst of best-path events) share one pass and one batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.stopped || this.running) return;
+      this.running = this.loop().finally(() => {
+        this.running = undefined;
+        if (this.hasWork()) this.schedule();
+      });
+    });
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped && this.hasWork()) {
+      const work: Work = this.fullReasons.length > 0 ? { full: true, reasons: this.fullReasons } : { full: false };
+      if (work.full) this.fullReasons = [];
+      try {
+        await this.pass(work);
+      } catch (e) {
+        // A dump or the socket failed: nothing is lost, the keys stay dirty; retry the whole thing after a delay.
+        if (this.stopped) return;
+        this.hooks.error?.(asError(e));
+        const at = this.retries.fail('*pass', { operation: 'reconcile', code: codeOf(e), message: asError(e).message }, performance.now());
+        this.armRetry(at);
+        return;
+      }
+    }
+  }
+
+  private armRetry(at: number | undefined): void {
+    if (at === undefined || this.stopped) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.onRetry(), Math.max(0, at - performance.now()));
+    this.retryTimer.unref();
+  }
+
+  private onRetry(): void {
+    this.retryTimer = undefined;
+    for (const key of this.retries.due(performance.now())) {
+      if (key === '*pass') this.requestFull('requested');
+      else if (key.startsWith(`${RT_TABLE_MAIN}|`)) this.dirtyPrefixes.add(key.slice(key.indexOf('|') + 1));
+      else this.dirtyKeys.add(key);
+    }
+    this.schedule();
+    const next = this.retries.nextAt();
+    if (next !== undefined && next > performance.now()) this.armRetry(next);
+  }
+
+  // --- notifications ------------------------------------------------------------------------------------------------
+
+  private onEvent(e: RtnlEvent): void {
+    switch (e.kind) {
+      case 'route': {
+        if (!isOwnedRoute(e.route)) return;
+        const r = normalizeKernelRoute(e.route);
+        const key = keyOf(r);
+        this.touchedInFlight?.add(key);
+        const changed = e.action === 'new' ? this.mirror.upsert(r) : this.mirror.remove(r);
+        if (changed) {
+          this.dirtyKeys.add(key);
+          this.schedule();
+        }
+        return;
+      }
+      case 'rule': {
+        if (!isOwnedRule(e.rule)) return;
+        const r = normalizeKernelRule(e.rule);
+        const key = ruleKey(r);
+        const list = this.ruleMirror.get(key) ?? [];
+        const i = list.findIndex((x) => x.priority === r.priority || x.priority === undefined);
+        if (e.action === 'new') {
+          if (i >= 0) list[i] = r;
+          else list.push(r);
+          this.ruleMirror.set(key, list);
+        } else if (i >= 0) {
+          list.splice(i, 1);
+          if (list.length === 0) this.ruleMirror.delete(key);
+        }
+        this.rulesDirty = true;
+        this.schedule();
+        return;
+      }
+      case 'link':
+        this.onLink(e.action, e.link);
+        return;
+      case 'address':
+        // A new or lost subnet changes which next hops are reachable directly: re-plan everything.
+        if (e.address.scope === RT_SCOPE_UNIVERSE) this.requestFull('addresses');
+        return;
+      case 'overflow':
+        // Notifications were lost: the mirror can no longer be trusted. Re-dump and re-diff.
+        this.requestFull('overflow');
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onLink(action: 'new' | 'del', link: DecodedLink): void {
+    const wasUp = this.linkUp.get(link.index);
+    const referenced = this.referencedLinks.has(link.index);
+    if (action === 'del') {
+      this.linkUp.delete(link.index);
+      this.linkNames.delete(link.index);
+      // IPv4 routes die with their device without any RTM_DELROUTE: only a re-dump shows it.
+      if (referenced) this.requestFull('link');
+      return;
+    }
+    const up = (link.flags & IFF_UP) !== 0;
+    this.linkUp.set(link.index, up);
+    this.linkNames.set(link.index, link.name);
+    // Admin down flushes IPv4 routes through the device, also silently (kube-router #509: they never came back).
+    if (referenced && wasUp !== undefined && wasUp !== up) this.requestFull('link');
+  }
+
+  // --- the pass -----------------------------------------------------------------------------------------------------
+
+  private async pass(work: Work): Promise<void> {
+    const t0 = performance.now();
+    const counts = emptyCounts();
+    const errors: ReconcileError[] = [];
+    const changes: RouteChange[] = [];
+    const ruleChanges: RuleChange[] = [];
+    const reasons = work.full ? work.reasons : [];
+    for (const r of reasons) this.hooks.resync?.(r);
+
+    const prefixes = new Set(this.dirtyPrefixes);
+    const keys = new Set(this.dirtyKeys);
+    this.dirtyPrefixes.clear();
+    this.dirtyKeys.clear();
+    const doRules = this.rulesDirty || work.full;
+    this.rulesDirty = false;
+
+    if (work.full) {
+      await this.refreshKernelView();
+      for (const p of this.paths.keys()) prefixes.add(p);
+      for (const p of this.plans.keys()) prefixes.add(p);
+      for (const k of this.mirror.keys()) keys.add(k);
+      for (const k of this.desired.keys()) keys.add(k);
+    } else if (!this.planner) {
+      this.planner = this.newPlanner();
+    }
+    const planner = this.planner!;
+
+    // 1. Re-plan the changed prefixes; track which overlay next hops are in use.
+    const ensure = new Map<string, RoutePlan['hops'][number]['remote']>();
+    const hostHops = new Set<string>();
+    for (const prefix of prefixes) {
+      const old = this.plans.get(prefix);
+      const path = this.paths.get(prefix);
+      const plan = path ? planner.plan(path) : undefined;
+      if (old) for (const h of overlayHops(old)) this.releaseOverlayHop(h.nextHop, prefix, hostHops, old.kind);
+      if (plan) {
+        this.plans.set(prefix, plan);
+        for (const h of overlayHops(plan)) {
+          let users = this.overlayUsers.get(h.nextHop);
+          if (!users) this.overlayUsers.set(h.nextHop, (users = new Set()));
+          users.add(prefix);
+          ensure.set(h.nextHop, h.remote);
+          if (plan.kind === 'via-tunnel') hostHops.add(h.nextHop);
+        }
+      } else {
+        this.plans.delete(prefix);
+      }
+      keys.add(routeKey(RT_TABLE_MAIN, prefix));
+    }
+    // Host-route keys that need their tunnel checked (a retry, or a notification about them).
+    for (const key of keys) {
+      if (!key.startsWith(`${TUNNEL_TABLE}|`)) continue;
+      const nh = key.slice(key.indexOf('|') + 1, key.lastIndexOf('/'));
+      const users = this.overlayUsers.get(nh);
+      if (users && users.size > 0) {
+        hostHops.add(nh);
+        const someone = this.plans.get(users.values().next().value!);
+        const hop = someone?.hops.find((h) => h.nextHop === nh);
+        if (hop) ensure.set(nh, hop.remote);
+      }
+    }
+    if (work.full) {
+      for (const [nh, users] of this.overlayUsers) {
+        if (users.size === 0) continue;
+        const plan = this.plans.get(users.values().next().value!);
+        const hop = plan?.hops.find((h) => h.nextHop === nh);
+        if (hop) ensure.set(nh, hop.remote);
+        if (plan?.kind === 'via-tunnel') hostHops.add(nh);
+      }
+    }
+
+    // 2. Tunnels: make sure each overlay next hop in use has its tunnel (dry run: only look).
+    const failedHops = new Map<string, ReconcileError>();
+    for (const [nh, remote] of ensure) {
+      try {
+        const ep = await this.ensureTunnel(nh, remote);
+        if (ep) this.endpoints.set(nh, ep);
+        else this.endpoints.delete(nh);
+      } catch (e) {
+        this.endpoints.delete(nh);
+        const err = tunnelError(`ensure tunnel to ${nh}`, e);
+        failedHops.set(nh, err);
+        errors.push(err);
+        this.hooks.error?.(asError(e));
+      }
+    }
+    for (const ep of this.endpoints.values()) this.referencedLinks.add(ep.ifindex);
+
+    // 3. Desired routes for the affected keys.
+    const lookup = (nh: string): TunnelEndpoint | undefined => this.endpoints.get(nh);
+    const now = performance.now();
+    for (const prefix of prefixes) {
+      const key = routeKey(RT_TABLE_MAIN, prefix);
+      const plan = this.plans.get(prefix);
+      const failed = plan ? overlayHops(plan).map((h) => failedHops.get(h.nextHop)).find((x) => x !== undefined) : undefined;
+      this.unresolved.delete(key);
+      if (failed) {
+        this.unresolved.add(key);
+        counts.failed++;
+        this.armRetry(this.retries.fail(key, failed, now));
+        continue;
+      }
+      const d = plan ? desiredMainRoute(plan, lookup) : undefined;
+      this.setDesired(key, d);
+    }
+    for (const nh of hostHops) {
+      const key = routeKey(TUNNEL_TABLE, hostPrefix(nh));
+      keys.add(key);
+      this.unresolved.delete(key);
+      const users = this.overlayUsers.get(nh);
+      if (!users || users.size === 0) {
+        this.setDesired(key, undefined);
+        continue;
+      }
+      const failed = failedHops.get(nh);
+      if (failed) {
+        this.unresolved.add(key);
+        this.armRetry(this.retries.fail(key, failed, now));
+        continue;
+      }
+      this.setDesired(key, desiredTunnelHostRoute(nh, ipFamily(nh), this.endpoints.get(nh)));
+    }
+
+    // 4. Diff.
+    const ops: RouteOp[] = [];
+    for (const key of keys) {
+      if (this.unresolved.has(key)) continue;
+      const d = this.desired.get(key);
+      if (d && !d.complete && !this.dryRun) continue;
+      const kd = diffKey(key, d, this.mirror.get(key), !this.holding || this.programmed.has(key));
+      if (kd.unchanged) counts.unchanged++;
+      counts.held += kd.held;
+      for (const op of kd.ops) ops.push(op);
+    }
+
+    // 5. Apply routes, then rules.
+    const failedKeys = new Set<string>();
+    await this.applyRoutes(ops, counts, changes, errors, failedKeys);
+    if (doRules) await this.reconcileRules(counts, ruleChanges, errors);
+
+    // 6. Sweep tunnels no prefix uses any more (full passes only, never while held).
+    if (work.full && !this.holding && !this.dryRun && this.options.tunnels) {
+      const keep = new Set<string>();
+      for (const [nh, users] of this.overlayUsers) if (users.size > 0) keep.add(nh);
+      for (const nh of [...this.endpoints.keys()]) if (!keep.has(nh)) this.endpoints.delete(nh);
+      try {
+        await this.options.tunnels.sweep(keep);
+      } catch (e) {
+        errors.push(tunnelError('sweep tunnels', e));
+        this.hooks.error?.(asError(e));
+      }
+    }
+
+    // 7. Latency of best-path changes that are now in the kernel.
+    if (!this.dryRun) {
+      const done = performance.now();
+      for (const prefix of prefixes) {
+        const since = this.pendingSince.get(prefix);
+        if (since === undefined) continue;
+        const key = routeKey(RT_TABLE_MAIN, prefix);
+        if (failedKeys.has(key) || this.unresolved.has(key)) continue;
+        this.pendingSince.delete(prefix);
+        this.hooks.programmingLatency?.((done - since) / MS_PER_S, prefix);
+      }
+    } else {
+      this.pendingSince.clear();
+    }
+    if (this.retries.has('*pass')) this.retries.succeed('*pass');
+
+    const report: ReconcileReport = {
+      full: work.full,
+      reasons,
+      dryRun: this.dryRun,
+      changes,
+      ruleChanges,
+      counts,
+      errors,
+      durationMs: performance.now() - t0,
+    };
+    this.lastReport = report;
+    if (work.full) this.lastFullReport = report;
+    if (counts.added + counts.replaced > 0 && !this.dryRun) this.hooks.routesAdded?.(counts.added + counts.replaced);
+    if (counts.removed > 0 && !this.dryRun) this.hooks.routesRemoved?.(counts.removed);
+    this.hooks.diff?.(counts, report);
+  }
+
+  private newPlanner(): RoutePlanner {
+    return new RoutePlanner({
+      localAddresses: this.localAddresses,
+      overlay: this.overlay,
+      ...(this.options.nodeIps ? { nodeIps: this.options.nodeIps } : {}),
+    });
+  }
+
+  /** Dumps addresses, links, owned routes and owned rules. */
+  private async refreshKernelView(): Promise<void> {
+    const addresses = localAddressesFromKernel(await this.rtnl.listAddresses());
+    this.localAddresses = addresses;
+    this.planner = this.newPlanner();
+    const links = await this.rtnl.listLinks();
+    this.linkNames.clear();
+    this.linkUp.clear();
+    for (const l of links) {
+      this.linkNames.set(l.index, l.name);
+      this.linkUp.set(l.index, (l.flags & IFF_UP) !== 0);
+    }
+    const routes = await this.rtnl.listRoutes({ protocol: KROUTE_PROTOCOL });
+    this.mirror.reset(routes.filter(isOwnedRoute).map(normalizeKernelRoute));
+    const rules = (await this.rtnl.listRules()).filter(isOwnedRule).map(normalizeKernelRule);
+    this.ruleMirror.clear();
+    for (const r of rules) {
+      const key = ruleKey(r);
+      const list = this.ruleMirror.get(key) ?? [];
+      list.push(r);
+      this.ruleMirror.set(key, list);
+    }
+    this.referencedLinks.clear();
+    for (const a of addresses) this.referencedLinks.add(a.ifindex);
+    for (const [, list] of this.mirror.entries()) for (const r of list) addRouteLinks(this.referencedLinks, r);
+  }
+
+  private releaseOverlayHop(nh: string, prefix: string, hostHops: Set<string>, kind: RoutePlan['kind']): void {
+    const users = this.overlayUsers.get(nh);
+    if (!users) return;
+    users.delete(prefix);
+    if (users.size === 0) this.overlayUsers.delete(nh);
+    if (kind === 'via-tunnel') hostHops.add(nh);
+  }
+
+  private async ensureTunnel(nh: string, remote: RoutePlan['hops'][number]['remote']): Promise<TunnelEndpoint | undefined> {
+    const backend = this.options.tunnels;
+    if (this.dryRun) return backend?.peek ? backend.peek(nh) : undefined;
+    if (!backend) throw new Error('overlay routes need a tunnel backend, and none is configured');
+    return backend.ensure(nh, remote);
+  }
+
+  private setDesired(key: string, d: DesiredRoute | undefined): void {
+    if (!d) {
+      this.desired.delete(key);
+      return;
+    }
+    this.desired.set(key, d);
+    this.programmed.add(key);
+    addRouteLinks(this.referencedLinks, d.route);
+  }
+
+  private async applyRoutes(
+    ops: RouteOp[],
+    counts: DiffCounts,
+    changes: RouteChange[],
+    errors: ReconcileError[],
+    failedKeys: Set<string>,
+  ): Promise<void> {
+    if (ops.length === 0) return;
+    const requests: NetlinkRequest[] = ops.map((op) =>
+      op.op === 'delete' ? deleteRouteRequest(deleteShape(op.route)) : newRouteRequest(toNetlinkRoute(op.route), op.op),
+    );
+    ops.forEach((op, i) => {
+      const kind = op.op === 'delete' ? op.why : op.desired.kind;
+      let description = requests[i]!.describe;
+      if (op.op !== 'delete' && !op.desired.complete) description += ' (through a tunnel not created yet)';
+      changes.push({ op: op.op, table: op.route.table, dst: op.route.dst, kind, description });
+    });
+    if (this.dryRun) {
+      for (const op of ops) {
+        if (op.op === 'add') counts.added++;
+        else if (op.op === 'replace') counts.replaced++;
+        else counts.removed++;
+      }
+      return;
+    }
+    const touched = new Set<string>();
+    this.touchedInFlight = touched;
+    let results;
+    try {
+      results = await this.rtnl.batch(requests);
+    } finally {
+      this.touchedInFlight = undefined;
+    }
+    const now = performance.now();
+    results.forEach((res, i) => {
+      const op = ops[i]!;
+      const gone = op.op === 'delete' && !res.ok && res.error.errno === ESRCH;
+      if (res.ok || gone) {
+        if (!touched.has(op.key)) {
+          if (op.op === 'delete') this.mirror.remove(op.route);
+          else this.mirror.upsert(op.route);
+        }
+        if (op.op === 'add') counts.added++;
+        else if (op.op === 'replace') counts.replaced++;
+        else counts.removed++;
+        if (!failedKeys.has(op.key)) this.retries.succeed(op.key);
+        return;
+      }
+      failedKeys.add(op.key);
+      counts.failed++;
+      errors.push(errorOf(res.error));
+      this.hooks.netlinkError?.(res.error);
+      this.armRetry(this.retries.fail(op.key, errorOf(res.error), now));
+    });
+  }
+
+  private async reconcileRules(counts: DiffCounts, ruleChanges: RuleChange[], errors: ReconcileError[]): Promise<void> {
+    const want = desiredRules(this.podCidrs, this.overlay.enabled);
+    const wanted = new Set(want.map(ruleKey));
+    const adds: KernelRule[] = [];
+    const dels: KernelRule[] = [];
+    for (const r of want) {
+      const have = this.ruleMirror.get(ruleKey(r)) ?? [];
+      if (have.length === 0) adds.push(r);
+      else for (const extra of have.slice(1)) dels.push(extra);
+    }
+    if (!this.holding) {
+      for (const [key, list] of this.ruleMirror) if (!wanted.has(key)) dels.push(...list);
+    }
+    if (adds.length + dels.length === 0) return;
+    const requests = [...dels.map((r) => deleteRuleRequest(toNetlinkRule(r))), ...adds.map((r) => newRuleRequest(toNetlinkRule(r)))];
+    dels.forEach((r) => ruleChanges.push({ op: 'delete', from: r.from, description: describeRule('delete', toNetlinkRule(r)) }));
+    adds.forEach((r) => ruleChanges.push({ op: 'add', from: r.from, description: describeRule('add', toNetlinkRule(r)) }));
+    if (this.dryRun) {
+      counts.rulesRemoved += dels.length;
+      counts.rulesAdded += adds.length;
+      return;
+    }
+    const results = await this.rtnl.batch(requests);
+    const now = performance.now();
+    results.forEach((res, i) => {
+      const isDel = i < dels.length;
+      const rule = isDel ? dels[i]! : adds[i - dels.length]!;
+      const key = ruleKey(rule);
+      if (res.ok || (isDel && res.error.errno === ENOENT)) {
+        const list = this.ruleMirror.get(key) ?? [];
+        if (isDel) {
+          const j = list.findIndex((x) => x.priority === rule.priority);
+          if (j >= 0) list.splice(j, 1);
+          counts.rulesRemoved++;
+        } else {
+          if (list.length === 0) list.push(rule);
+          counts.rulesAdded++;
+        }
+        if (list.length === 0) this.ruleMirror.delete(key);
+        else this.ruleMirror.set(key, list);
+        this.retries.succeed(`rule|${key}`);
+        return;
+      }
+      counts.failed++;
+      errors.push(errorOf(res.error));
+      this.hooks.netlinkError?.(res.error);
+      this.rulesDirty = true;
+      this.armRetry(this.retries.fail(`rule|${key}`, errorOf(res.error), now));
+    });
+  }
+}
+
+function overlayHops(plan: RoutePlan): RoutePlan['hops'] {
+  return plan.kind === 'via-tunnel' || plan.kind === 'via-vxlan' ? plan.hops : [];
+}
+
+function addRouteLinks(set: Set<number>, r: KernelRoute): void {
+  if (r.oif !== undefined && r.oif >= 0) set.add(r.oif);
+  if (r.multipath) for (const h of r.multipath) set.add(h.ifindex);
+}
+
+/**
+ * The fields that pick out one owned route for RTM_DELROUTE; the rest are wildcards, so a route whose next hops
+ * changed behind our back is still found.
+ */
+function deleteShape(r: KernelRoute): Route {
+  return { family: r.family, dst: r.dst, table: r.table, protocol: KROUTE_PROTOCOL, tos: r.tos, priority: r.priority };
+}
+
+function sameAddress(a: string, canonical: string): boolean {
+  try {
+    return canonicalAddress(a) === canonical;
+  } catch {
+    return false;
+  }
+}
+
+function errorOf(e: NetlinkError): ReconcileError {
+  return { operation: e.operation, code: e.code, message: e.message };
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+function codeOf(e: unknown): string {
+  return e instanceof NetlinkError ? e.code : ((e as { code?: string }).code ?? 'EUNKNOWN');
+}
+
+function tunnelError(operation: string, e: unknown): ReconcileError {
+  const err = asError(e);
+  return { operation, code: e instanceof NetlinkError ? e.code : TUNNEL_ERROR_CODE, message: `${operation}: ${err.message}` };
+}
+
