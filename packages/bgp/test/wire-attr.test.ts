@@ -116,7 +116,7 @@ describe('wire: path attributes', () => {
       assert.deepEqual(decoded.aggregator, { asn: 23456, address: '10.0.0.1' });
       assert.deepEqual(decoded.as4Aggregator, { asn: 4200000001, address: '10.0.0.1' });
     });
-    it('AS4_PATH and AS4_AGGREGATOR are never sent between 4-octet speakers (RFC 6793 §4.1)', () => {
+    it('AS4_PATH and AS4_AGGREGATOR are never sent between 4-octet speakers (RFC 6793 §6)', () => {
       const attrs: PathAttributes = {
         asPath: [{ type: SEQ, asns: [4200000000] }],
         as4Path: [{ type: SEQ, asns: [4200000000] }],

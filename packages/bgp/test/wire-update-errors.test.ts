@@ -117,7 +117,7 @@ describe('wire: UPDATE error handling (RFC 4271 §6.3, RFC 7606)', () => {
       const bad = attrWithLength(0x80, 14, 40, [0, 2, 1, 16]);
       expectBgpError(() => decode({ attributes: [ORIGIN_IGP, bad] }), 3, 5, toHex(bad));
     });
-    it('the strongest action wins: a session reset after softer errors still throws (RFC 7606 §3)', () => {
+    it('the strongest action wins: a session reset after softer errors still throws (RFC 7606 §3 h)', () => {
       const badOrigin = attr(0x40, 1, [7]); // treat-as-withdraw
       const badAtomic = attr(0x40, 6, [1]); // discard
       const unknownWellKnown = attr(0x40, 99, []);
@@ -272,10 +272,15 @@ describe('wire: UPDATE error handling (RFC 4271 §6.3, RFC 7606)', () => {
     it('AS4_PATH with wrong flags (RFC 6793 §6 overrides RFC 7606 §3 c)', () => {
       assertDiscarded(withAttribute(attr(0x40, 17, [2, 1, 0, 1, 0, 0])), 17, 4);
     });
-    it('AS4_PATH between 4-octet speakers is ignored (RFC 6793 §4.1)', () => {
+    it('AS4_PATH between 4-octet speakers is discarded (RFC 6793 §6)', () => {
       const u = withAttribute(attr(0xc0, 17, [2, 1, 0, 1, 0, 0]), CTX4, [ORIGIN_IGP, AS_PATH_4, NEXT_HOP]);
       assertDiscarded(u, 17, 9);
       assert.equal(u.attributes.as4Path, undefined);
+    });
+    it('AS4_AGGREGATOR between 4-octet speakers is discarded (RFC 6793 §6)', () => {
+      const u = withAttribute(attr(0xc0, 18, [0, 1, 0, 0, 10, 0, 0, 1]), CTX4, [ORIGIN_IGP, AS_PATH_4, NEXT_HOP]);
+      assertDiscarded(u, 18, 9);
+      assert.equal(u.attributes.as4Aggregator, undefined);
     });
     it('AS4_AGGREGATOR of length 6 (RFC 6793 §6)', () => {
       assertDiscarded(withAttribute(attr(0xc0, 18, [0, 1, 10, 0, 0, 1])), 18, 5);

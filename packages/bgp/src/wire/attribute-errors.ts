@@ -45,7 +45,7 @@ export function classifyAttributeError(typeCode: number, fault: AttributeFault):
 }
 
 /**
- * Collects the non-fatal errors of one UPDATE and throws the fatal ones. RFC 7606 §3 (f): when several errors
+ * Collects the non-fatal errors of one UPDATE and throws the fatal ones. RFC 7606 §3 (h): when several errors
  * occur, the strongest action wins, so a session reset anywhere throws even after softer errors were recorded.
  */
 export class AttributeErrorLog {

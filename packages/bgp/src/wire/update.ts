@@ -29,7 +29,7 @@ export function decodeUpdate(message: Uint8Array, ctx: CodecContext): UpdateMess
   let pos = HEADER_LENGTH;
   const withdrawnLength = (message[pos]! << 8) | message[pos + 1]!;
   pos += LENGTH_FIELD;
-  // RFC 4271 §6.3 (unchanged by RFC 7606 §3): field lengths that overrun the message are 3/1.
+  // RFC 4271 §6.3, kept by RFC 7606 §3 (b): field lengths that overrun the message are 3/1.
   if (pos + withdrawnLength + LENGTH_FIELD > end) throw malformedAttributeList(`Withdrawn Routes Length ${withdrawnLength} overruns the message`);
   const ipv4AddPath = ctx.addPath.has('ipv4-unicast');
   const withdrawn = decodeNlri(message, pos, pos + withdrawnLength, Afi.IPV4, Safi.UNICAST, ipv4AddPath);

@@ -34,7 +34,7 @@ export const decodeAggregator: AttributeDecoder = (bytes, start, end, ctx, state
   return undefined;
 };
 
-// RFC 6793 §6: a malformed AS4_AGGREGATOR is discarded; between NEW speakers it is ignored (§4.1).
+// RFC 6793 §6: a malformed AS4_AGGREGATOR is discarded, and so is any between NEW speakers.
 export const decodeAs4Aggregator: AttributeDecoder = (bytes, start, end, ctx, state) => {
   if (ctx.fourOctetAs) return { subcode: UpdateErrorSubcode.OPTIONAL_ATTRIBUTE_ERROR, reason: 'AS4_AGGREGATOR on a 4-octet AS session' };
   const result = readAggregator(bytes, start, end, 4, 'AS4_AGGREGATOR');

@@ -54,7 +54,7 @@ export const decodeAsPath: AttributeDecoder = (bytes, start, end, ctx, state) =>
 
 export const decodeAs4Path: AttributeDecoder = (bytes, start, end, ctx, state) => {
   if (ctx.fourOctetAs) {
-    // RFC 6793 §4.1: between two NEW speakers AS_PATH already holds 4-octet ASNs; an AS4_PATH there is ignored.
+    // RFC 6793 §6: between two NEW speakers AS_PATH already holds 4-octet ASNs; an AS4_PATH there is discarded.
     return { subcode: UpdateErrorSubcode.OPTIONAL_ATTRIBUTE_ERROR, reason: 'AS4_PATH on a 4-octet AS session' };
   }
   const result = decodeSegments(bytes, start, end, 4, 'AS4_PATH', UpdateErrorSubcode.OPTIONAL_ATTRIBUTE_ERROR);
@@ -115,7 +115,7 @@ function needsAs4(segments: readonly AsPathSegment[] | undefined): boolean {
 
 /** RFC 6793 §4.2.2: the AS4_PATH a NEW speaker sends an OLD one: the real path without confederation segments. */
 function as4PathToSend(input: EncodeInput, ctx: CodecContext): readonly AsPathSegment[] | undefined {
-  if (ctx.fourOctetAs) return undefined; // RFC 6793 §4.1: never sent between NEW speakers.
+  if (ctx.fourOctetAs) return undefined; // RFC 6793 §6: never carried between NEW speakers.
   if (input.attrs.as4Path) return input.attrs.as4Path;
   const asPath = input.attrs.asPath;
   if (!needsAs4(asPath)) return undefined;

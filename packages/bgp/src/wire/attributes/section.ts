@@ -147,7 +147,7 @@ export function decodeAttributeSection(bytes: Uint8Array, start: number, end: nu
     const valueEnd = valueStart + length;
     if (valueEnd > end) {
       // RFC 7606 §4: an attribute overrunning the section is treat-as-withdraw, since the overrunning attribute is
-      // necessarily the last one. But if it is MP_REACH/MP_UNREACH its NLRI cannot be located, and §2/§5.3 then
+      // necessarily the last one. But if it is MP_REACH/MP_UNREACH its NLRI cannot be located, and §3 (j)/§5.3 then
       // require a session reset.
       log.report(
         type,
