@@ -125,6 +125,14 @@ describe('Session (in-memory pipe, fake clock)', () => {
     assert.equal(a.lastStateChange?.to, 'Established');
     await clock.advance(5000);
     assert.equal(a.uptimeMs, 5000);
+    const st = a.status();
+    assert.equal(st.state, 'Established');
+    assert.equal(st.type, 'external');
+    assert.equal(st.uptimeSeconds, 5);
+    assert.equal(st.keepaliveInterval, 30);
+    assert.deepEqual(st.families, ['ipv4-unicast']);
+    assert.deepEqual(st.capabilities, ['four-octet-as', 'route-refresh', 'enhanced-route-refresh', 'extended-message']);
+    assert.doesNotThrow(() => JSON.stringify(st));
   });
 
   it('sends KEEPALIVEs every hold/3 and never lets a healthy session expire', async () => {

@@ -16,7 +16,7 @@ import type { BgpConnection } from '../transport/connection.js';
 import type { BgpListener } from '../transport/listener.js';
 import { ttlSettings, type TtlSettings } from '../transport/ttl.js';
 import { realClock, type SessionClock, type TimerHandle } from './clock.js';
-import { fsmConfigOf, peerPortOf, RESET_KEYS, validateSessionConfig, type SessionConfig } from './config.js';
+import { DEFAULT_HOLD_TIME, fsmConfigOf, peerPortOf, RESET_KEYS, validateSessionConfig, type SessionConfig } from './config.js';
 import { SessionStateError } from './errors.js';
 
 export type MessageKind = BgpMessage['type'];
@@ -157,6 +157,30 @@ export class Session extends EventEmitter<SessionEvents> {
   get connection(): BgpConnection | undefined {
     const id = this.fsm.establishedConn;
     return id === undefined ? undefined : this.conns.get(id)?.connection;
+  }
+
+  /** A JSON-ready snapshot in the shape of DESIGN.md's REST neighbor (minus the RIB's prefix counts). */
+  status(): SessionStatus {
+    const n = this.negotiated;
+    const internal = this.cfg.peerAs === this.cfg.localAs;
+    return {
+      address: this.peerAddress,
+      port: peerPortOf(this.cfg),
+      asn: this.cfg.peerAs,
+      localAddress: this.connection?.info.localAddress ?? this.cfg.localAddress ?? null,
+      type: internal ? 'internal' : 'external',
+      state: this.state,
+      uptimeSeconds: Math.floor(this.uptimeMs / MS_PER_S),
+      holdTime: n?.holdTime ?? this.cfg.holdTime ?? DEFAULT_HOLD_TIME,
+      keepaliveInterval: n?.keepaliveTime ?? Math.floor((this.cfg.holdTime ?? DEFAULT_HOLD_TIME) / 3),
+      families: n ? [...n.families] : [],
+      capabilities: n ? capabilityNames(n) : [],
+      gracefulRestart: n ? { local: n.gracefulRestart.local ?? null, remote: n.gracefulRestart.remote ?? null } : null,
+      messages: this.messages,
+      lastError: this.lastError,
+      lastStateChange: this.lastChange ?? null,
+      connectRetryCounter: this.connectRetryCounter,
+    };
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -504,6 +528,39 @@ export class Session extends EventEmitter<SessionEvents> {
       at: this.clock.wallNow(),
     };
   }
+}
+
+export interface SessionStatus {
+  readonly address: string;
+  readonly port: number;
+  readonly asn: number;
+  readonly localAddress: string | null;
+  readonly type: 'internal' | 'external';
+  readonly state: FsmState;
+  readonly uptimeSeconds: number;
+  readonly holdTime: number;
+  readonly keepaliveInterval: number;
+  readonly families: string[];
+  readonly capabilities: string[];
+  readonly gracefulRestart: { local: unknown; remote: unknown } | null;
+  readonly messages: Session['messages'];
+  readonly lastError: Session['lastError'];
+  readonly lastStateChange: StateChange | null;
+  readonly connectRetryCounter: number;
+}
+
+const MS_PER_S = 1000;
+
+/** The capabilities both sides agreed on, by name. */
+function capabilityNames(n: NegotiatedSession): string[] {
+  const names: string[] = [];
+  if (n.fourOctetAs) names.push('four-octet-as');
+  if (n.routeRefresh) names.push('route-refresh');
+  if (n.enhancedRouteRefresh) names.push('enhanced-route-refresh');
+  if (n.extendedMessage) names.push('extended-message');
+  if (n.gracefulRestart.local && n.gracefulRestart.remote) names.push('graceful-restart');
+  if (n.addPath.receive.size > 0 || n.addPath.send.size > 0) names.push('add-path');
+  return names;
 }
 
 function describeRecord(r: ErrorRecord): string {
