@@ -159,12 +159,6 @@ export interface PackOptions {
   readonly pathIds?: readonly number[];
 }
 
-/** The IPv6 (or RFC 8950) next hop that goes into MP_REACH_NLRI. */
-export interface MpNextHop {
-  readonly nextHop: string;
-  readonly linkLocalNextHop?: string;
-}
-
 /** RFC 4760 §4: AFI and SAFI, plus the extended attribute header of MP_UNREACH_NLRI itself. */
 const MP_UNREACH_OVERHEAD = 3 + EXTENDED_ATTRIBUTE_HEADER_LENGTH;
 const TWO_POW_32 = 0x1_0000_0000;
