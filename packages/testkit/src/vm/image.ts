@@ -125,7 +125,7 @@ async function upToDate(image: Manifest): Promise<VmImage> {
 }
 
 async function buildImage(cache: string, kernelVersion: string): Promise<VmImage> {
-  const staging = await mkdtemp(join(cache, `.build-${kernelVersion}-`));
+  const staging = await mkdtemp(join(cache, `${STAGING_PREFIX}${kernelVersion}-`));
   const finalDir = join(cache, kernelVersion);
   try {
     const pkg = `linux-image-${kernelVersion}`;
@@ -190,7 +190,17 @@ async function stockKernel(cache: string): Promise<string | null> {
   return kernelVersion;
 }
 
+const STAGING_PREFIX = '.build-';
+
+/** Staging folders of builds that were killed midway; safe to delete while holding the lock (no build runs). */
+async function sweepStaging(cache: string): Promise<void> {
+  for (const name of await readdir(cache)) {
+    if (name.startsWith(STAGING_PREFIX)) await rm(join(cache, name), { recursive: true, force: true });
+  }
+}
+
 async function ensureLocked(cache: string): Promise<{ image: VmImage; built: boolean }> {
+  await sweepStaging(cache);
   await step('install the host packages', () => ensurePackages(HOST_PACKAGES));
   let version = await stockKernel(cache);
   if (version === null) {
