@@ -204,7 +204,8 @@ async function ensureLocked(cache: string): Promise<{ image: VmImage; built: boo
   await step('install the host packages', () => ensurePackages(HOST_PACKAGES));
   let version = await stockKernel(cache);
   if (version === null) {
-    await step('apt-get update', aptUpdate);
+    // A fresh machine has no apt lists yet. Offline, an image cached earlier still serves (below).
+    await aptUpdate().catch(() => undefined);
     version = await stockKernel(cache);
   }
   if (version !== null) {
