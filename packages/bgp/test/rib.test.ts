@@ -242,6 +242,36 @@ describe('rib: receive, select, export', () => {
     assert.deepEqual(a.as4Path, [seq(4200000000, 65002, 4200000099)]);
   });
 
+  it('collect() with a limit streams the table in bounded batches, End-of-RIB with the last, changes kept in order', () => {
+    const rib = newRib();
+    up(rib, EBGP_A, 65001, 1);
+    const keys = Array.from({ length: 10 }, (_, i) => parsePrefix(`10.${i}.0.0/16`));
+    rib.receive(EBGP_A, V4, keys, ATTRS);
+    up(rib, EBGP_B, 65002, 2);
+    rib.collect(EBGP_B, V6);
+    const sizes: number[] = [];
+    const seen = new Set<string>();
+    let eor = 0;
+    let last: ReturnType<typeof flat> | undefined;
+    for (let round = 0; rib.hasPending(EBGP_B) && round < 20; round++) {
+      const u = rib.collect(EBGP_B, V4, 3);
+      if (u === null) continue;
+      const f = flat(u);
+      sizes.push(f.ann.size + f.wd.length);
+      for (const k of f.ann.keys()) seen.add(k);
+      if (f.eor) eor = round;
+      last = f;
+      if (round === 1) rib.withdraw(EBGP_A, V4, [parsePrefix('10.0.0.0/16'), parsePrefix('10.9.0.0/16')]);
+    }
+    assert.deepEqual(sizes, [3, 3, 3, 1]);
+    assert.equal(eor, 3, 'End-of-RIB with the batch that completes the initial pass');
+    assert.deepEqual(last!.wd, ['10.0.0.0/16'], 'already sent, then withdrawn mid-pass: withdrawn at the end of the pass');
+    assert.equal(seen.size, 9, '10.9 was withdrawn before the pass reached it: never sent');
+    assert.ok(!seen.has('10.9.0.0/16'));
+    assert.equal(rib.adjRibOutSize(EBGP_B, V4), 8);
+    assert.equal(rib.collect(EBGP_B, V4), null);
+  });
+
   it('refuses unknown peers and duplicate peers with RibError', () => {
     const rib = newRib();
     assert.throws(() => rib.receive('192.0.2.99', V4, [], ATTRS), RibError);

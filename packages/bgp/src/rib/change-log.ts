@@ -52,13 +52,17 @@ export class ChangeLog {
     if (this.cursors.has(reader)) this.cursors.set(reader, this.end);
   }
 
-  /** Calls fn for every entry the reader has not seen yet (duplicates possible), then compacts. */
-  read(reader: string, fn: (idx: number) => void): void {
+  /**
+   * Calls fn for every entry the reader has not seen yet (duplicates possible), then compacts. When fn returns
+   * false the entry is left unread and reading stops there.
+   */
+  read(reader: string, fn: (idx: number) => boolean | void): void {
     const from = this.cursors.get(reader);
     if (from === undefined) return;
     const end = this.end;
-    for (let p = from; p < end; p++) fn(this.buf[p - this.base]!);
-    this.cursors.set(reader, end);
+    let p = from;
+    for (; p < end; p++) if (fn(this.buf[p - this.base]!) === false) break;
+    this.cursors.set(reader, p);
     this.compact();
   }
 

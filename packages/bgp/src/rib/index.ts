@@ -13,3 +13,4 @@ export * from './mrai.js';
 export * from './graceful-restart.js';
 export * from './serialize.js';
 export * from './wire-glue.js';
+export * from './index-map.js';

@@ -18,6 +18,7 @@ import {
   sanitizeInbound,
   type LocalIdentity,
 } from './export-rules.js';
+import { IndexMap } from './index-map.js';
 import { LocRib } from './loc-rib.js';
 import { Path, Peer, type PeerSession, type PeerSpec } from './path.js';
 import { parseIpv4, type PrefixKey } from './prefix.js';
@@ -70,11 +71,20 @@ export interface OutboundUpdate {
 
 export type BestPathListener = (key: PrefixKey, best: Path | undefined, ecmp: readonly Path[]) => void;
 
+interface FullScan {
+  /** 0: Loc-RIB indices; 1: the Adj-RIB-Out keys as they were when phase 0 ended. */
+  phase: 0 | 1;
+  pos: number;
+  outKeys: number[] | null;
+}
+
 class PeerState {
-  readonly adjIn: [Map<number, Path>, Map<number, Path>] = [new Map(), new Map()];
-  readonly adjOut: [Map<number, AttrSet>, Map<number, AttrSet>] = [new Map(), new Map()];
+  readonly adjIn: [IndexMap<Path>, IndexMap<Path>] = [new IndexMap(), new IndexMap()];
+  readonly adjOut: [IndexMap<AttrSet>, IndexMap<AttrSet>] = [new IndexMap(), new IndexMap()];
   established = false;
   readonly fullSync = [false, false];
+  /** A full pass in progress (collect() with a limit resumes it). */
+  readonly scan: [FullScan | null, FullScan | null] = [null, null];
   readonly eorPending = [false, false];
   readonly staleCount = [0, 0];
   readonly exportCache: [Map<number | string, AttrSet>, Map<number | string, AttrSet>] = [new Map(), new Map()];
@@ -186,11 +196,17 @@ export class Rib {
     s.peer.localAddressV6 = session.localAddressV6;
     s.peer.fourOctetAs = session.fourOctetAs !== false;
     s.established = true;
+    // Cached results embed the session's next-hop-self address and, for reflected paths, the source's router ID.
+    s.exportChain = this.engine.chain('export', s.peer);
+    for (const other of this.peers.values()) {
+      other.exportCache[0].clear();
+      other.exportCache[1].clear();
+    }
     const keep = new Set(keepStale ?? []);
     for (const f of [0, 1] as const) {
       this.clearAdjOut(s, f);
-      s.exportCache[f].clear();
       s.fullSync[f] = true;
+      s.scan[f] = null;
       s.eorPending[f] = true;
       this.loc[f].log.open(address);
       if (s.staleCount[f] > 0 && !keep.has(FAMILIES[f]!)) this.sweepStale(address, FAMILIES[f]!);
@@ -210,6 +226,7 @@ export class Rib {
       this.clearAdjOut(s, f);
       this.loc[f].log.close(address);
       s.fullSync[f] = false;
+      s.scan[f] = null;
       s.eorPending[f] = false;
       if (gracefulRestart !== undefined && keep.has(FAMILIES[f]!)) this.markStale(s, f);
       else this.flush(s, f, false);
@@ -218,17 +235,15 @@ export class Rib {
 
   private clearAdjOut(s: PeerState, f: 0 | 1): void {
     const idx = this.loc[f].index;
-    for (const i of s.adjOut[f].keys()) idx.release(i);
+    s.adjOut[f].forEach((_a, i) => idx.release(i));
     s.adjOut[f].clear();
   }
 
   private markStale(s: PeerState, f: 0 | 1): void {
-    let n = 0;
-    for (const p of s.adjIn[f].values()) {
+    s.adjIn[f].forEach((p) => {
       p.stale = true;
-      n++;
-    }
-    s.staleCount[f] = n;
+    });
+    s.staleCount[f] = s.adjIn[f].size;
   }
 
   /** RFC 4724 §4.2: End-of-RIB from a restarted peer: its paths still stale were not re-advertised; delete them. */
@@ -253,12 +268,12 @@ export class Rib {
     const adj = s.adjIn[f];
     const loc = this.loc[f];
     let n = 0;
-    for (const [idx, p] of adj) {
-      if (onlyStale && !p.stale) continue;
+    adj.forEach((p, idx) => {
+      if (onlyStale && !p.stale) return;
       adj.delete(idx);
       this.dropPath(s, loc, idx, p);
       n++;
-    }
+    });
     s.staleCount[f] = 0;
     return n;
   }
@@ -420,14 +435,14 @@ export class Rib {
     for (const f of [0, 1] as const) {
       const loc = this.loc[f];
       const family = FAMILIES[f]!;
-      for (const [idx, p] of s.adjIn[f]) {
+      s.adjIn[f].forEach((p, idx) => {
         const loop = inboundLoop(p.pre, s.peer, this.identity);
         const post = loop !== null ? null : chain.evaluate(family, loc.index.keyOf(idx), p.pre, s.peer.address);
-        if (post === p.attrs) continue;
+        if (post === p.attrs) return;
         const old = p.attrs;
         p.attrs = post;
         this.replaced(s.peer, loc, idx, p, old, post);
-      }
+      });
     }
   }
 
@@ -447,6 +462,7 @@ export class Rib {
     const f = fam(family);
     this.clearAdjOut(s, f);
     s.fullSync[f] = true;
+    s.scan[f] = null;
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -468,7 +484,7 @@ export class Rib {
   hasPending(address: string): boolean {
     const s = this.peers.get(address);
     if (s === undefined || !s.established || this.deferred) return false;
-    return FAMILIES.some((family, f) => s.fullSync[f] || this.loc[f]!.log.pending(address) > 0);
+    return FAMILIES.some((_family, f) => s.fullSync[f] || s.scan[f] !== null || this.loc[f]!.log.pending(address) > 0);
   }
 
   private stamp(f: 0 | 1): Uint32Array {
@@ -485,8 +501,10 @@ export class Rib {
   /**
    * What to send the peer now for one family: the difference between what export would send and its
    * Adj-RIB-Out, which is updated as if the result were sent. null when there is nothing (or while deferred).
+   * `maxPrefixes` bounds the batch (announced + withdrawn) so the speaker can follow socket backpressure; the
+   * rest stays pending (hasPending) for the next call. End-of-RIB comes with the batch that completes the table.
    */
-  collect(address: string, family: Family): OutboundUpdate | null {
+  collect(address: string, family: Family, maxPrefixes = Number.POSITIVE_INFINITY): OutboundUpdate | null {
     const s = this.state(address);
     if (!s.established || this.deferred) return null;
     const f = fam(family);
@@ -497,6 +515,7 @@ export class Rib {
     const gen = this.generation;
     const adjOut = s.adjOut[f];
     const index = loc.index;
+    let budget = maxPrefixes;
     const visit = (idx: number): void => {
       if (stamps[idx] === gen) return;
       stamps[idx] = gen;
@@ -509,6 +528,7 @@ export class Rib {
         adjOut.delete(idx);
         index.release(idx);
         withdrawn.push(key);
+        budget--;
         return;
       }
       if (had === undefined) index.retain(idx);
@@ -516,19 +536,48 @@ export class Rib {
       let g = groups.get(want);
       if (g === undefined) groups.set(want, (g = []));
       g.push(key);
+      budget--;
     };
-    const full = s.fullSync[f];
-    if (full) {
+    if (s.fullSync[f]) {
+      // A full pass: every Loc-RIB prefix, then every prefix in Adj-RIB-Out (to withdraw what export no longer
+      // allows). Changes during a pass stay in the log and are read once it is done.
       s.fullSync[f] = false;
       loc.log.skip(address);
-      loc.forEachIndex(visit);
-      for (const idx of [...adjOut.keys()]) visit(idx);
       loc.log.compact();
-    } else {
-      loc.log.read(address, visit);
+      s.scan[f] = { phase: 0, pos: 0, outKeys: null };
     }
-    const endOfRib = full && s.eorPending[f];
-    if (endOfRib) s.eorPending[f] = false;
+    let endOfRib = false;
+    const scan = s.scan[f];
+    if (scan !== null) {
+      if (scan.phase === 0) {
+        const bound = index.bound;
+        while (scan.pos < bound && budget > 0) {
+          const idx = scan.pos++;
+          if (loc.best(idx) !== undefined) visit(idx);
+        }
+        if (scan.pos >= bound) {
+          scan.phase = 1;
+          scan.pos = 0;
+          scan.outKeys = adjOut.keys();
+        }
+      }
+      if (scan.phase === 1) {
+        const keys = scan.outKeys!;
+        while (scan.pos < keys.length && budget > 0) visit(keys[scan.pos++]!);
+        if (scan.pos >= keys.length) {
+          s.scan[f] = null;
+          endOfRib = s.eorPending[f]!;
+          s.eorPending[f] = false;
+        }
+      }
+    }
+    if (s.scan[f] === null && budget > 0) {
+      loc.log.read(address, (idx) => {
+        if (budget <= 0) return false;
+        visit(idx);
+        return true;
+      });
+    }
     if (withdrawn.length === 0 && groups.size === 0 && !endOfRib) return null;
     const announced: AnnouncedGroup[] = [];
     for (const [attrs, prefixes] of groups) announced.push({ attrs, prefixes });
@@ -600,13 +649,13 @@ export class Rib {
   forEachAdjRibIn(address: string, family: Family, fn: (key: PrefixKey, path: Path) => void): void {
     const s = address === LOCAL_PEER ? this.local : this.state(address);
     const f = fam(family);
-    for (const [idx, p] of s.adjIn[f]) fn(this.loc[f].index.keyOf(idx), p);
+    s.adjIn[f].forEach((p, idx) => fn(this.loc[f].index.keyOf(idx), p));
   }
 
   forEachAdjRibOut(address: string, family: Family, fn: (key: PrefixKey, attrs: AttrSet) => void): void {
     const s = this.state(address);
     const f = fam(family);
-    for (const [idx, a] of s.adjOut[f]) fn(this.loc[f].index.keyOf(idx), a);
+    s.adjOut[f].forEach((a, idx) => fn(this.loc[f].index.keyOf(idx), a));
   }
 
   adjRibOutSize(address: string, family: Family): number {
