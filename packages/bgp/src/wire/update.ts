@@ -1,13 +1,13 @@
 // UPDATE (RFC 4271 §4.3, RFC 4760, RFC 7606): decode with RFC 7606 error handling, encode into one buffer,
 // pack many prefixes sharing one attribute set into as few messages as fit, and End-of-RIB (RFC 4724 §2).
 import { Afi, AttrType, ErrorCode, HEADER_LENGTH, HeaderErrorSubcode, MessageType, MinMessageLength, Safi, UpdateErrorSubcode } from './constants.js';
-import { decodeAttributeSection, encodeAttributes, planAttributes } from './attributes/index.js';
+import { decodeAttributeSection, planAttributes } from './attributes/index.js';
 import { attributeHeaderLength, EXTENDED_ATTRIBUTE_HEADER_LENGTH, OPTIONAL_NON_TRANSITIVE, writeAttributeHeader } from './attributes/codec.js';
 import { encodeMpNextHop, mpReachPrefixLength, writeMpReachPrefix } from './attributes/mp.js';
 import type { AttributeErrorLog } from './attribute-errors.js';
 import { EncodeError } from './encode-error.js';
 import { BgpError } from './errors.js';
-import { allocateMessage, maxMessageLength } from './header.js';
+import { maxMessageLength, writeHeader } from './header.js';
 import { afiOf, decodeNlri, emptyNlri, familyOf, maxPrefixLength, PATH_ID_LENGTH, writePrefix } from './nlri.js';
 import { formatIpv4At } from './address.js';
 import type { AttributeError, CodecContext, Family, MpReach, MpUnreach, NlriList, PathAttributes, Prefix, UpdateMessage } from './types.js';
@@ -99,7 +99,38 @@ export function updateMessage(parts: UpdateParts, ctx?: CodecContext): UpdateMes
   return update;
 }
 
-/** Encodes an UPDATE (header included) into one buffer sized up front. */
+// UPDATEs are carved out of shared slabs rather than allocated one ArrayBuffer each: a full table is hundreds of
+// thousands of small messages, and per-message backing stores made encoding mostly garbage-collector work. A message
+// keeps at most its slab alive (as Node's Buffer pool does); large messages get a buffer of their own.
+const SLAB_SIZE = 16 * 1024;
+const MAX_SLAB_MESSAGE = SLAB_SIZE / 4;
+let slab = new ArrayBuffer(0);
+let slabUsed = 0;
+
+/**
+ * A zeroed UPDATE of `length` octets with its header written. The result may be a view into a shared buffer, so
+ * consumers must honour byteOffset/byteLength (as for any Uint8Array).
+ */
+function allocateUpdate(length: number): Uint8Array {
+  let out: Uint8Array;
+  if (length > MAX_SLAB_MESSAGE) {
+    out = new Uint8Array(length);
+  } else {
+    if (slabUsed + length > slab.byteLength) {
+      slab = new ArrayBuffer(SLAB_SIZE);
+      slabUsed = 0;
+    }
+    out = new Uint8Array(slab, slabUsed, length);
+    slabUsed += length;
+  }
+  writeHeader(out, length, MessageType.UPDATE);
+  return out;
+}
+
+/**
+ * Encodes an UPDATE (header included) into one buffer sized up front. Like every encoder here, the result may be
+ * a view into a buffer shared with other messages.
+ */
 export function encodeUpdate(update: UpdateMessage, ctx: CodecContext): Uint8Array {
   const ipv4AddPath = ctx.addPath.has('ipv4-unicast');
   checkList(update.withdrawn, Afi.IPV4, ipv4AddPath, 'withdrawn routes');
@@ -109,7 +140,7 @@ export function encodeUpdate(update: UpdateMessage, ctx: CodecContext): Uint8Arr
   const plan = planAttributes({ attrs: update.attributes, mpReach: update.mpReach, mpUnreach: update.mpUnreach }, ctx);
   const length = HEADER_LENGTH + LENGTH_FIELD + update.withdrawn.bytes.length + LENGTH_FIELD + plan.length + update.nlri.bytes.length;
   checkSize(length, ctx);
-  const out = allocateMessage(length, MessageType.UPDATE);
+  const out = allocateUpdate(length);
   let pos = writeUint16(out, HEADER_LENGTH, update.withdrawn.bytes.length);
   out.set(update.withdrawn.bytes, pos);
   pos = writeUint16(out, pos + update.withdrawn.bytes.length, plan.length);
@@ -244,6 +275,17 @@ function prefixWriter(prefixes: PackPrefixes, afi: number, addPath: boolean, pat
   };
 }
 
+// The shared attributes of a packing call are encoded once into this reused buffer and copied into each message;
+// nothing keeps a reference to it past the call.
+let attributeScratch = new Uint8Array(MAX_SLAB_MESSAGE);
+
+function encodeAttributesToScratch(attributes: PathAttributes, ctx: CodecContext): Uint8Array {
+  const plan = planAttributes({ attrs: attributes }, ctx);
+  if (plan.length > attributeScratch.length) attributeScratch = new Uint8Array(plan.length);
+  plan.write(attributeScratch, 0);
+  return attributeScratch.subarray(0, plan.length);
+}
+
 /** Splits the prefixes into consecutive runs whose NLRI fits `room` octets; calls fn(from, to, nlriOctets) per run. */
 function forEachBatch(writer: PrefixWriter, afi: number, addPath: boolean, room: number, fn: (from: number, to: number, nlriLength: number) => void): void {
   const maxEntry = (addPath ? PATH_ID_LENGTH : 0) + 1 + (afi === Afi.IPV4 ? 4 : 16);
@@ -278,14 +320,14 @@ export function encodeUpdates(
   const addPath = ctx.addPath.has(family);
   const afi = afiOf(family);
   const writer = prefixWriter(prefixes, afi, addPath, options.pathIds);
-  const attrBytes = encodeAttributes(attributes, ctx);
+  const attrBytes = encodeAttributesToScratch(attributes, ctx);
   const max = maxMessageLength(ctx);
   const out: Uint8Array[] = [];
   if (family === 'ipv4-unicast') {
     const room = max - HEADER_LENGTH - 2 * LENGTH_FIELD - attrBytes.length;
     forEachBatch(writer, afi, addPath, room, (from, to, nlriLength) => {
       const length = HEADER_LENGTH + 2 * LENGTH_FIELD + attrBytes.length + nlriLength;
-      const msg = allocateMessage(length, MessageType.UPDATE);
+      const msg = allocateUpdate(length);
       let pos = writeUint16(msg, HEADER_LENGTH, 0);
       pos = writeUint16(msg, pos, attrBytes.length);
       msg.set(attrBytes, pos);
@@ -303,7 +345,7 @@ export function encodeUpdates(
   forEachBatch(writer, afi, addPath, room, (from, to, nlriLength) => {
     const mpValue = mpFixed + nlriLength;
     const attributesLength = attributeHeaderLength(mpValue) + mpValue + attrBytes.length;
-    const msg = allocateMessage(HEADER_LENGTH + 2 * LENGTH_FIELD + attributesLength, MessageType.UPDATE);
+    const msg = allocateUpdate(HEADER_LENGTH + 2 * LENGTH_FIELD + attributesLength);
     let pos = writeUint16(msg, HEADER_LENGTH, 0);
     pos = writeUint16(msg, pos, attributesLength);
     pos = writeAttributeHeader(msg, pos, OPTIONAL_NON_TRANSITIVE, AttrType.MP_REACH_NLRI, mpValue);
