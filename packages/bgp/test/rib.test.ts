@@ -104,6 +104,24 @@ describe('rib: receive, select, export', () => {
     assert.equal(rib.indexSize(V4), 0, 'no prefix index leaked');
   });
 
+  it('withdrawing a path outside the ECMP set can still change the set (its MED had eliminated a path)', () => {
+    const rib = newRib();
+    up(rib, IBGP_A, LOCAL_AS, 9);
+    up(rib, EBGP_A, 65001, 5);
+    up(rib, EBGP_B, 65002, 4);
+    const k = parsePrefix('10.1.0.0/16');
+    // X (iBGP, from AS 65001, MED 0) eliminates Y (eBGP, AS 65001, MED 10); X then loses to eBGP Z.
+    rib.receive(IBGP_A, V4, [k], { origin: Origin.IGP, asPath: [seq(65001)], nextHop: IBGP_A, med: 0, localPref: 100 });
+    rib.receive(EBGP_A, V4, [k], { origin: Origin.IGP, asPath: [seq(65001)], nextHop: EBGP_A, med: 10 });
+    rib.receive(EBGP_B, V4, [k], { origin: Origin.IGP, asPath: [seq(65002)], nextHop: EBGP_B });
+    assert.deepEqual(rib.bestPath(V4, k).ecmp.map((p) => p.peer.address), [EBGP_B]);
+    rib.drainBestPathChanges(V4, () => undefined);
+    let seen: string[] = [];
+    rib.withdraw(IBGP_A, V4, [k]);
+    rib.drainBestPathChanges(V4, (_k, _b, ecmp) => (seen = ecmp.map((p) => p.peer.address).sort()));
+    assert.deepEqual(seen, [EBGP_A, EBGP_B].sort());
+  });
+
   it('an implicit withdraw (re-announcement with new attributes) replaces the path', () => {
     const rib = newRib();
     up(rib, EBGP_A, 65001, 1);

@@ -263,6 +263,8 @@ export class CompiledChain {
   /** Last statement that decided (null: the default action did), for the looking glass and tests. */
   decidedBy: CompiledStatement | null = null;
   private readonly caches: [Map<number, AttrSet>, Map<number, AttrSet>] = [new Map(), new Map()];
+  /** No statements and default accept: every route passes unchanged (the RIB skips evaluate()). */
+  readonly passThrough: boolean;
 
   constructor(
     private readonly table: AttrTable,
@@ -270,6 +272,7 @@ export class CompiledChain {
     readonly defaultAction: RouteAction,
   ) {
     if (statements.length > MAX_CHAIN_STATEMENTS) throw new RibError(`more than ${MAX_CHAIN_STATEMENTS} statements apply to one peer`);
+    this.passThrough = statements.length === 0 && defaultAction === 'accept';
   }
 
   /**

@@ -71,12 +71,15 @@ export class ChangeLog {
     return c === undefined ? 0 : this.end - c;
   }
 
-  /** Drops the entries every reader has passed, releasing their index references. */
+  /**
+   * Drops the entries every reader has passed, releasing their index references. Only when that frees at least
+   * half the buffer (or all of it), so a lagging reader does not make every read copy the pending tail.
+   */
   compact(): void {
     let min = this.end;
     for (const c of this.cursors.values()) if (c < min) min = c;
     const drop = min - this.base;
-    if (drop <= 0) return;
+    if (drop <= 0 || (drop < this.length && drop * 2 < this.length)) return;
     for (let i = 0; i < drop; i++) this.index.release(this.buf[i]!);
     this.buf.copyWithin(0, drop, this.length);
     this.length -= drop;

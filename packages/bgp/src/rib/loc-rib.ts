@@ -15,6 +15,7 @@ export class LocRib {
   readonly log: ChangeLog;
   private paths: Array<Path | Path[] | undefined> = [];
   private ecmp = new Uint8Array(1024);
+  private readonly scratch: Path[] = [];
   /** Prefixes with at least one accepted path. */
   size = 0;
 
@@ -53,11 +54,15 @@ export class LocRib {
     return c === undefined ? 0 : Array.isArray(c) ? this.ecmp[idx]! : 1;
   }
 
-  /** The ECMP set (best first). */
-  ecmpSet(idx: number): readonly Path[] {
+  /** The ECMP set (best first). With `scratch`, a lone path is returned in it instead of a new array. */
+  ecmpSet(idx: number, scratch?: Path[]): readonly Path[] {
     const c = this.paths[idx];
     if (c === undefined) return EMPTY;
-    if (!Array.isArray(c)) return [c];
+    if (!Array.isArray(c)) {
+      if (scratch === undefined) return [c];
+      scratch[0] = c;
+      return scratch;
+    }
     const n = this.ecmp[idx]!;
     return n === c.length ? c.slice() : c.slice(0, n);
   }
@@ -96,16 +101,16 @@ export class LocRib {
     const at = c.indexOf(path);
     if (at < 0) return;
     const wasEcmp = at < this.ecmp[idx]!;
+    const before = this.snapshotEcmp(idx, c);
     c.splice(at, 1);
     if (c.length === 1) {
       this.paths[idx] = c[0]!;
       this.log.push(idx);
       return;
     }
-    const oldBest = c[0];
-    const oldCount = this.ecmp[idx]!;
+    // Even a path outside the ECMP set can matter: its MED may have eliminated a path of its neighbour AS.
     this.ecmp[idx] = Math.min(selectBest(c, this.decision), MAX_ECMP_STORED);
-    if (wasEcmp || c[0] !== oldBest || this.ecmp[idx] !== oldCount) this.log.push(idx);
+    if (wasEcmp || this.ecmpDiffers(idx, c, before)) this.log.push(idx);
   }
 
   /** A candidate's attributes changed in place (implicit withdraw, policy re-evaluation, stale flag). */
@@ -120,12 +125,28 @@ export class LocRib {
   }
 
   private reselect(idx: number, arr: Path[], touched: Path): void {
-    const oldBest = arr[0];
-    const oldCount = this.ecmp[idx]!;
-    const wasEcmp = arr.indexOf(touched) < oldCount;
+    const wasEcmp = arr.indexOf(touched) < this.ecmp[idx]!;
+    const before = this.snapshotEcmp(idx, arr);
     this.paths[idx] = arr;
     this.ecmp[idx] = Math.min(selectBest(arr, this.decision), MAX_ECMP_STORED);
     const isEcmp = arr.indexOf(touched) < this.ecmp[idx]!;
-    if (wasEcmp || isEcmp || arr[0] !== oldBest || this.ecmp[idx] !== oldCount) this.log.push(idx);
+    if (wasEcmp || isEcmp || this.ecmpDiffers(idx, arr, before)) this.log.push(idx);
+  }
+
+  /** The current best and ECMP members, copied into a reused buffer (valid until the next call). */
+  private snapshotEcmp(idx: number, arr: readonly Path[]): readonly Path[] {
+    const n = Math.min(this.ecmp[idx]!, arr.length);
+    const s = this.scratch;
+    s.length = n;
+    for (let i = 0; i < n; i++) s[i] = arr[i]!;
+    return s;
+  }
+
+  /** Did the best path or the ECMP membership change from `before`? */
+  private ecmpDiffers(idx: number, arr: readonly Path[], before: readonly Path[]): boolean {
+    const n = this.ecmp[idx]!;
+    if (n !== before.length || arr[0] !== before[0]) return true;
+    for (let i = 1; i < n; i++) if (!before.includes(arr[i]!)) return true;
+    return false;
   }
 }

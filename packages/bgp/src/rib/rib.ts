@@ -309,7 +309,7 @@ export class Rib {
     for (let i = 0; i < prefixes.length; i++) {
       const key = prefixes[i]!;
       const idx = index.acquire(key);
-      const post = loop !== null ? null : chain.evaluate(family, key, set, address);
+      const post = loop !== null ? null : chain.passThrough ? set : chain.evaluate(family, key, set, address);
       const path = adj.get(idx);
       if (path === undefined) {
         const p = new Path(peer, set, post, false, since);
@@ -590,10 +590,14 @@ export class Rib {
     if (best === undefined || !mayExport(best, s.peer, this.identity)) return null;
     const family = FAMILIES[f]!;
     const chain = s.exportChain!;
-    const post = chain.evaluate(family, this.loc[f].index.keyOf(idx), best.attrs!, s.peer.address, nextHopSelf(s.peer, family));
-    if (post === null) return null;
+    let post: AttrSet | null = best.attrs!;
+    let modified = 0;
+    if (!chain.passThrough) {
+      post = chain.evaluate(family, this.loc[f].index.keyOf(idx), post, s.peer.address, nextHopSelf(s.peer, family));
+      if (post === null) return null;
+      modified = chain.modified;
+    }
     const from = best.peer;
-    const modified = chain.modified;
     const reflect = !from.local && from.ibgp && s.peer.ibgp;
     const ck: number | string = reflect ? `${post.id}/${modified}/${from.address}` : post.id * 16 + modified * 2 + (from.local ? 1 : 0);
     const cache = s.exportCache[f];
@@ -617,12 +621,13 @@ export class Rib {
     if (!loc.log.has(EVENTS_READER)) return 0;
     const stamps = this.stamp(f);
     const gen = this.generation;
+    const single: Path[] = [];
     let n = 0;
     loc.log.read(EVENTS_READER, (idx) => {
       if (stamps[idx] === gen) return;
       stamps[idx] = gen;
       n++;
-      fn(loc.index.keyOf(idx), loc.best(idx), loc.ecmpSet(idx));
+      fn(loc.index.keyOf(idx), loc.best(idx), loc.ecmpSet(idx, single));
     });
     return n;
   }
