@@ -1,7 +1,7 @@
 // Test support for the reconciler's real-kernel tests: a fake TunnelBackend (the real one is packages/tunnel, and
 // this kernel has no ipip anyway), a namespace "node" with a neighbour to route via, and kernel snapshots.
 import { createHash } from 'node:crypto';
-import type { Lab, Netns } from '@kroute/testkit';
+import { waitFor, type Lab, type Netns } from '@kroute/testkit';
 import type { TunnelBackend, TunnelEndpoint } from '../src/index.js';
 
 /** kube-router's naming: `tun-` + sha256(next hop without `.` and `:`)[0:11]. */
@@ -111,6 +111,13 @@ export async function makeNode(lab: Lab, tag: string): Promise<TestNode> {
     aAddrs: ['10.0.0.1/24', 'fd00::1/64'],
     bAddrs: ['10.0.0.3/24', '10.0.0.4/24', 'fd00::3/64', 'fd00::4/64'],
   });
+  // The kernel gives eth0 its IPv6 link-local address a moment after carrier comes up; wait for it, so that this
+  // unrelated kernel activity cannot land inside a test's "zero notifications" window.
+  await waitFor(async () => (await node.ip('-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'link')).includes('fe80::'), {
+    what: 'eth0 link-local address',
+    timeoutMs: 10_000,
+    intervalMs: 20,
+  });
   const [link] = JSON.parse(await node.ip('-j', 'link', 'show', 'dev', 'eth0')) as IpLink[];
   return { node, peer, eth0: link!.ifindex };
 }
@@ -148,7 +155,7 @@ export async function kernelRules(ns: Netns, family: '4' | '6'): Promise<IpRule[
 }
 
 /** Everything `cleanup()` must restore: all routes of all tables, rules and links of both families. */
-export async function snapshot(ns: Netns): Promise<string> {
+export async function snapshot(ns: Netns): Promise<string[]> {
   const parts = await Promise.all([
     ns.ip('-4', 'route', 'show', 'table', 'all'),
     ns.ip('-6', 'route', 'show', 'table', 'all'),
@@ -156,7 +163,7 @@ export async function snapshot(ns: Netns): Promise<string> {
     ns.ip('-6', 'rule', 'show'),
     ns.ip('-o', 'link', 'show'),
   ]);
-  return parts.join('\n---\n');
+  return parts.join('\n---\n').split('\n');
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -425,11 +425,11 @@ describe('reconciler: real kernel', function () {
       assert.match(report.changes.find((c) => c.dst === '10.244.2.0/24')!.description, /tunnel not created yet/);
       assert.deepEqual(report.ruleChanges.map((c) => [c.op, c.from]), [['add', '10.244.0.0/24']]);
       assert.deepEqual(w.events, [], describeEvents(w.events));
-      assert.equal(await snapshot(t.node), before);
+      assert.deepEqual(await snapshot(t.node), before);
       assert.equal(tunnels.ensures, 0);
       const cleaned = await rec.cleanup();
       assert.equal(cleaned.counts.removed, 1, 'dry-run cleanup reports the owned route');
-      assert.equal(await snapshot(t.node), before);
+      assert.deepEqual(await snapshot(t.node), before);
     } finally {
       w.close();
     }
@@ -447,12 +447,12 @@ describe('reconciler: real kernel', function () {
       rec.setPath(p);
     }
     await rec.start();
-    assert.notEqual(await snapshot(t.node), before);
+    assert.notDeepEqual(await snapshot(t.node), before);
     const report = await rec.cleanup();
     assert.deepEqual(report.errors, []);
     assert.deepEqual([report.counts.removed, report.counts.rulesRemoved], [5, 2]);
     assert.equal(tunnels.cleanups, 1);
-    assert.equal(await snapshot(t.node), before);
+    assert.deepEqual(await snapshot(t.node), before);
   });
 
   it('a failing route is reported with the named error, retried, and does not stop the others', async () => {

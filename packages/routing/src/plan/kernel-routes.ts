@@ -25,9 +25,9 @@ export const OWNED_TABLES: readonly number[] = [RT_TABLE_MAIN, TUNNEL_TABLE];
 /** What an owned route is for. */
 export type RouteKind = Exclude<PlanKind, 'none'> | 'tunnel-host';
 
-/** One path of a normalized multipath route. */
+/** One path of a normalized multipath route. Optional fields are always present (maybe undefined): one shape. */
 export interface KernelHop {
-  readonly gateway?: string;
+  readonly gateway?: string | undefined;
   readonly ifindex: number;
   readonly weight: number;
   readonly onlink: boolean;
@@ -42,12 +42,12 @@ export interface KernelRoute {
   readonly priority: number;
   readonly tos: number;
   readonly type: number;
-  readonly gateway?: string;
-  readonly oif?: number;
-  readonly prefsrc?: string;
+  readonly gateway: string | undefined;
+  readonly oif: number | undefined;
+  readonly prefsrc: string | undefined;
   readonly onlink: boolean;
-  /** Sorted by (gateway, ifindex); absent for a single-path route. */
-  readonly multipath?: readonly KernelHop[];
+  /** Sorted by (gateway, ifindex); undefined for a single-path route. */
+  readonly multipath: readonly KernelHop[] | undefined;
 }
 
 /** A desired route with what it is for. */
@@ -60,9 +60,18 @@ export interface DesiredRoute {
   readonly complete: boolean;
 }
 
-/** The reconciler's key of a route: table and destination (one kroute route per destination and table). */
+/**
+ * The reconciler's key of a route: table and destination (one kroute route per destination and table). A main-table
+ * key is the destination itself (no string to build and hash for the bulk of the routes); others are `table|dst`.
+ */
 export function routeKey(table: number, dst: string): string {
-  return `${table}|${dst}`;
+  return table === RT_TABLE_MAIN ? dst : `${table}|${dst}`;
+}
+
+/** The table and destination of a key made by {@link routeKey}. */
+export function parseRouteKey(key: string): { table: number; dst: string } {
+  const bar = key.indexOf('|');
+  return bar < 0 ? { table: RT_TABLE_MAIN, dst: key } : { table: Number(key.slice(0, bar)), dst: key.slice(bar + 1) };
 }
 
 export function keyOf(route: KernelRoute): string {
@@ -79,30 +88,30 @@ function hopOrder(a: KernelHop, b: KernelHop): number {
   return ga < gb ? -1 : ga > gb ? 1 : a.ifindex - b.ifindex;
 }
 
-/** Normalizes a route decoded from the kernel. Per-hop status flags (dead, linkdown) are not ours and are ignored. */
+/**
+ * Normalizes a route decoded from the kernel. Per-hop status flags (dead, linkdown) are not ours and are ignored.
+ * Every field is always present (undefined when unset) so that all KernelRoute objects share one shape: the diff
+ * compares hundreds of thousands of them.
+ */
 export function normalizeKernelRoute(r: DecodedRoute): KernelRoute {
-  const base = {
+  let multipath: KernelHop[] | undefined;
+  if (r.multipath && r.multipath.length > 0) {
+    multipath = r.multipath.map((h) => ({ gateway: h.gateway, ifindex: h.ifindex ?? 0, weight: h.weight ?? 1, onlink: h.onlink === true }));
+    if (multipath.length > 1) multipath.sort(hopOrder);
+  }
+  return {
     family: r.family,
     table: r.table,
     dst: r.dst,
     priority: r.priority ?? defaultPriority(r.family),
     tos: r.tos,
     type: r.type,
+    gateway: r.gateway,
+    oif: r.oif,
+    prefsrc: r.prefsrc,
     onlink: r.onlink === true,
-    ...(r.gateway !== undefined ? { gateway: r.gateway } : {}),
-    ...(r.oif !== undefined ? { oif: r.oif } : {}),
-    ...(r.prefsrc !== undefined ? { prefsrc: r.prefsrc } : {}),
+    multipath,
   };
-  if (!r.multipath || r.multipath.length === 0) return base;
-  const multipath = r.multipath
-    .map((h) => ({
-      ...(h.gateway !== undefined ? { gateway: h.gateway } : {}),
-      ifindex: h.ifindex ?? 0,
-      weight: h.weight ?? 1,
-      onlink: h.onlink === true,
-    }))
-    .sort(hopOrder);
-  return { ...base, multipath };
 }
 
 function hopEqual(a: KernelHop, b: KernelHop): boolean {
@@ -134,21 +143,20 @@ export function sameRoute(desired: KernelRoute, kernel: KernelRoute): boolean {
 
 /** The rtnetlink route for a desired or owned route (protocol 17). */
 export function toNetlinkRoute(r: KernelRoute): Route {
-  const route: Route = { family: r.family, dst: r.dst, table: r.table, protocol: KROUTE_PROTOCOL, tos: r.tos, type: r.type };
-  if (r.family !== AF_INET || r.priority !== 0) route.priority = r.priority;
-  if (r.gateway !== undefined) route.gateway = r.gateway;
-  if (r.oif !== undefined && r.oif >= 0) route.oif = r.oif;
-  if (r.prefsrc !== undefined) route.prefsrc = r.prefsrc;
-  if (r.onlink) route.onlink = true;
-  if (r.multipath) {
-    route.multipath = r.multipath.map((h) => ({
-      ...(h.gateway !== undefined ? { gateway: h.gateway } : {}),
-      ifindex: h.ifindex,
-      weight: h.weight,
-      ...(h.onlink ? { onlink: true } : {}),
-    }));
-  }
-  return route;
+  return {
+    family: r.family,
+    dst: r.dst,
+    table: r.table,
+    protocol: KROUTE_PROTOCOL,
+    tos: r.tos,
+    type: r.type,
+    priority: r.family !== AF_INET || r.priority !== 0 ? r.priority : undefined,
+    gateway: r.gateway,
+    oif: r.oif !== undefined && r.oif >= 0 ? r.oif : undefined,
+    prefsrc: r.prefsrc,
+    onlink: r.onlink,
+    multipath: r.multipath?.map((h) => ({ gateway: h.gateway, ifindex: h.ifindex, weight: h.weight, onlink: h.onlink })),
+  };
 }
 
 /** The endpoint index used for a tunnel whose device is not known (dry run before the tunnel exists). */
@@ -169,28 +177,25 @@ export function desiredMainRoute(plan: RoutePlan, endpoints: EndpointLookup): De
     const ep = endpoints(h.nextHop);
     if (!ep) complete = false;
     const ifindex = ep?.ifindex ?? UNKNOWN_IFINDEX;
-    if (plan.kind === 'via-vxlan') {
-      return { gateway: ep?.gateway ?? h.nextHop, ifindex, weight: 1, onlink: ep?.onlink ?? true };
-    }
-    return { ifindex, weight: 1, onlink: false };
+    if (plan.kind === 'via-vxlan') return { gateway: ep?.gateway ?? h.nextHop, ifindex, weight: 1, onlink: ep?.onlink ?? true };
+    return { gateway: undefined, ifindex, weight: 1, onlink: false };
   });
-  const base = {
+  const single = hops.length === 1 ? hops[0]! : undefined;
+  const route: KernelRoute = {
     family: plan.family,
     table: RT_TABLE_MAIN,
     dst: plan.prefix,
     priority: defaultPriority(plan.family),
     tos: 0,
     type: RTN_UNICAST,
-    ...(plan.kind === 'via-tunnel' && plan.src !== undefined ? { prefsrc: plan.src } : {}),
+    gateway: single?.gateway,
+    oif: single?.ifindex,
+    prefsrc: plan.kind === 'via-tunnel' ? plan.src : undefined,
+    onlink: single?.onlink ?? false,
+    multipath: single ? undefined : hops.sort(hopOrder),
   };
-  let route: KernelRoute;
-  if (hops.length === 1) {
-    const h = hops[0]!;
-    route = { ...base, oif: h.ifindex, onlink: h.onlink, ...(h.gateway !== undefined ? { gateway: h.gateway } : {}) };
-  } else {
-    route = { ...base, onlink: false, multipath: [...hops].sort(hopOrder) };
-  }
-  return { route, kind: plan.kind, nextHops: plan.hops.map((h) => h.nextHop), complete };
+  const nextHops = plan.hops.length === 1 ? [plan.hops[0]!.nextHop] : plan.hops.map((h) => h.nextHop);
+  return { route, kind: plan.kind, nextHops, complete };
 }
 
 /** `<nexthop>/32|128 dev tun-x table 77`: pod traffic to a remote node always leaves through its tunnel. */
@@ -202,8 +207,11 @@ export function desiredTunnelHostRoute(nextHop: string, family: IpFamily, endpoi
     priority: defaultPriority(family),
     tos: 0,
     type: RTN_UNICAST,
+    gateway: undefined,
     oif: endpoint?.ifindex ?? UNKNOWN_IFINDEX,
+    prefsrc: undefined,
     onlink: false,
+    multipath: undefined,
   };
   return { route, kind: 'tunnel-host', nextHops: [nextHop], complete: endpoint !== undefined };
 }

@@ -51,8 +51,33 @@ function clearHostBits(bytes: Buffer, length: number): void {
   }
 }
 
+/** `a.b.c.d/len` with decimal parts; the common case, checked without building bytes. */
+const IPV4_PREFIX = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const IPV4_BITS = 32;
+const OCTET_MAX = 255;
+
+/** True when `text` already is a canonical IPv4 prefix (no leading zeros, host bits clear). */
+function isCanonicalIpv4Prefix(text: string): boolean {
+  const m = IPV4_PREFIX.exec(text);
+  if (!m) return false;
+  let value = 0;
+  for (let i = 1; i <= 4; i++) {
+    const part = m[i]!;
+    const octet = Number(part);
+    if (octet > OCTET_MAX || (part.length > 1 && part.charCodeAt(0) === 48)) return false;
+    value = value * 256 + octet;
+  }
+  const lengthText = m[5]!;
+  const length = Number(lengthText);
+  if (length > IPV4_BITS || (lengthText.length > 1 && lengthText.charCodeAt(0) === 48)) return false;
+  const hostBits = IPV4_BITS - length;
+  return hostBits === 0 || value % 2 ** hostBits === 0;
+}
+
 /** `10.244.3.0/24`, `fd00:244::/64`: host bits cleared, IPv6 in RFC 5952 form, as the kernel reports routes. */
 export function canonicalPrefix(text: string): string {
+  // Route programming canonicalizes every prefix it is given; most already are canonical IPv4.
+  if (isCanonicalIpv4Prefix(text)) return text;
   const p = parseBinaryPrefix(text);
   return `${formatAddress(p.bytes)}/${p.length}`;
 }

@@ -113,8 +113,12 @@ export class RoutePlanner {
 
   /** The plan for one best path or ECMP set. */
   plan(path: BestPath): RoutePlan {
-    const prefix = canonicalPrefix(path.prefix);
-    const family = ipFamily(prefix);
+    return this.planCanonical(path, canonicalPrefix(path.prefix));
+  }
+
+  /** {@link plan} for a caller that already holds the canonical form of `path.prefix`. */
+  planCanonical(path: BestPath, prefix: string): RoutePlan {
+    const family: IpFamily = prefix.includes(':') ? AF_INET6 : AF_INET;
     const seen = new Set<string>();
     const usable: HopPlan[] = [];
     const dropped: HopPlan[] = [];

@@ -18,10 +18,9 @@ import { AF_INET, IFF_UP, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN } from '../netlink/co
 import { NetlinkError } from '../netlink/errors.js';
 import type { DecodedLink } from '../netlink/link.js';
 import { RtnlMonitor, type RtnlEvent } from '../netlink/monitor.js';
-import { deleteRouteRequest, newRouteRequest, type Route } from '../netlink/route.js';
+import type { Route } from '../netlink/route.js';
 import { deleteRuleRequest, describeRule, newRuleRequest } from '../netlink/rule.js';
 import { Rtnl } from '../netlink/rtnl.js';
-import type { NetlinkRequest } from '../netlink/request.js';
 import {
   desiredMainRoute,
   desiredTunnelHostRoute,
@@ -29,7 +28,9 @@ import {
   keyOf,
   KROUTE_PROTOCOL,
   normalizeKernelRoute,
+  parseRouteKey,
   routeKey,
+  sameRoute,
   toNetlinkRoute,
   TUNNEL_TABLE,
   type DesiredRoute,
@@ -56,6 +57,7 @@ import {
   type RouteChange,
   type RuleChange,
 } from './report.js';
+import { routeRequest } from './requests.js';
 import { RetryBook } from './retry.js';
 import { registerRouteTable, type RtTablesOptions } from './rt-tables.js';
 
@@ -124,6 +126,8 @@ export class RouteReconciler {
   private readonly referencedLinks = new Set<number>();
   /** Keys that got a notification while our batch was in flight: the notifications, not our ACKs, tell their state. */
   private touchedInFlight: Set<string> | undefined;
+  /** What each key of the batch in flight will look like (null: deleted), to recognise our own changes' echoes. */
+  private expectedInFlight: Map<string, KernelRoute | null> | undefined;
   // Work queue.
   private readonly dirtyPrefixes = new Set<string>();
   private readonly dirtyKeys = new Set<string>();
@@ -211,7 +215,7 @@ export class RouteReconciler {
     const errors: ReconcileError[] = [];
     const routes = (await this.rtnl.listRoutes({ protocol: KROUTE_PROTOCOL })).filter(isOwnedRoute).map(normalizeKernelRoute);
     const rules = (await this.rtnl.listRules()).filter(isOwnedRule).map(normalizeKernelRule);
-    const routeRequests = routes.map((r) => deleteRouteRequest(deleteShape(r)));
+    const routeRequests = routes.map((r) => routeRequest('delete', deleteShape(r)));
     const ruleRequests = rules.map((r) => deleteRuleRequest(toNetlinkRule(r)));
     routes.forEach((r, i) => changes.push({ op: 'delete', table: r.table, dst: r.dst, kind: 'stale', description: routeRequests[i]!.describe }));
     rules.forEach((r, i) => ruleChanges.push({ op: 'delete', from: r.from, description: ruleRequests[i]!.describe }));
@@ -445,8 +449,12 @@ export class RouteReconciler {
     this.retryTimer = undefined;
     for (const key of this.retries.due(performance.now())) {
       if (key === '*pass') this.requestFull('requested');
-      else if (key.startsWith(`${RT_TABLE_MAIN}|`)) this.dirtyPrefixes.add(key.slice(key.indexOf('|') + 1));
-      else this.dirtyKeys.add(key);
+      else if (key.startsWith('rule|')) this.rulesDirty = true;
+      else {
+        const { table, dst } = parseRouteKey(key);
+        if (table === RT_TABLE_MAIN) this.dirtyPrefixes.add(dst);
+        else this.dirtyKeys.add(key);
+      }
     }
     this.schedule();
     const next = this.retries.nextAt();
@@ -461,8 +469,9 @@ export class RouteReconciler {
         if (!isOwnedRoute(e.route)) return;
         const r = normalizeKernelRoute(e.route);
         const key = keyOf(r);
-        this.touchedInFlight?.add(key);
         const changed = e.action === 'new' ? this.mirror.upsert(r) : this.mirror.remove(r);
+        if (this.isEcho(key, e.action, r)) return;
+        this.touchedInFlight?.add(key);
         if (changed) {
           this.dirtyKeys.add(key);
           this.schedule();
@@ -501,6 +510,14 @@ export class RouteReconciler {
       default:
         return;
     }
+  }
+
+  /** True for the notification of a change we have in flight (nothing to re-check). */
+  private isEcho(key: string, action: 'new' | 'del', r: KernelRoute): boolean {
+    const expected = this.expectedInFlight?.get(key);
+    if (expected === undefined) return false;
+    if (expected === null) return action === 'del';
+    return action === 'new' && expected.oif === r.oif && sameRoute(expected, r);
   }
 
   private onLink(action: 'new' | 'del', link: DecodedLink): void {
@@ -555,7 +572,7 @@ export class RouteReconciler {
     for (const prefix of prefixes) {
       const old = this.plans.get(prefix);
       const path = this.paths.get(prefix);
-      const plan = path ? planner.plan(path) : undefined;
+      const plan = path ? planner.planCanonical(path, prefix) : undefined;
       if (old) for (const h of overlayHops(old)) this.releaseOverlayHop(h.nextHop, prefix, hostHops, old.kind);
       if (plan) {
         this.plans.set(prefix, plan);
@@ -573,8 +590,9 @@ export class RouteReconciler {
     }
     // Host-route keys that need their tunnel checked (a retry, or a notification about them).
     for (const key of keys) {
-      if (!key.startsWith(`${TUNNEL_TABLE}|`)) continue;
-      const nh = key.slice(key.indexOf('|') + 1, key.lastIndexOf('/'));
+      const { table, dst } = parseRouteKey(key);
+      if (table !== TUNNEL_TABLE) continue;
+      const nh = dst.slice(0, dst.lastIndexOf('/'));
       const users = this.overlayUsers.get(nh);
       if (users && users.size > 0) {
         hostHops.add(nh);
@@ -776,14 +794,21 @@ export class RouteReconciler {
     failedKeys: Set<string>,
   ): Promise<void> {
     if (ops.length === 0) return;
-    const requests: NetlinkRequest[] = ops.map((op) =>
-      op.op === 'delete' ? deleteRouteRequest(deleteShape(op.route)) : newRouteRequest(toNetlinkRoute(op.route), op.op),
-    );
+    const requests = ops.map((op) => (op.op === 'delete' ? routeRequest('delete', deleteShape(op.route)) : routeRequest(op.op, toNetlinkRoute(op.route))));
     ops.forEach((op, i) => {
       const kind = op.op === 'delete' ? op.why : op.desired.kind;
-      let description = requests[i]!.describe;
-      if (op.op !== 'delete' && !op.desired.complete) description += ' (through a tunnel not created yet)';
-      changes.push({ op: op.op, table: op.route.table, dst: op.route.dst, kind, description });
+      const pendingTunnel = op.op !== 'delete' && !op.desired.complete;
+      const request = requests[i]!;
+      changes.push({
+        op: op.op,
+        table: op.route.table,
+        dst: op.route.dst,
+        kind,
+        // Built on demand: a large batch's report is mostly counted, rarely printed.
+        get description(): string {
+          return pendingTunnel ? `${request.describe} (through a tunnel not created yet)` : request.describe;
+        },
+      });
     });
     if (this.dryRun) {
       for (const op of ops) {
@@ -794,12 +819,20 @@ export class RouteReconciler {
       return;
     }
     const touched = new Set<string>();
+    const expected = new Map<string, KernelRoute | null>();
+    for (const op of ops) {
+      // A key with an extra copy deleted and the wanted route added expects the wanted route.
+      if (op.op !== 'delete') expected.set(op.key, op.route);
+      else if (!expected.has(op.key) && op.why === 'stale') expected.set(op.key, null);
+    }
     this.touchedInFlight = touched;
+    this.expectedInFlight = expected;
     let results;
     try {
       results = await this.rtnl.batch(requests);
     } finally {
       this.touchedInFlight = undefined;
+      this.expectedInFlight = undefined;
     }
     const now = performance.now();
     results.forEach((res, i) => {

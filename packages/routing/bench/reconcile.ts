@@ -1,0 +1,136 @@
+// Benchmark: the RouteReconciler against `ip -batch` in the same run, in a throwaway namespace. For N best paths
+// (/32s via a veth neighbour): reconcile from empty, a no-op reconcile (full pass: dump, re-plan, diff, nothing sent),
+// then removal of every path. `ip -batch` does add, a `replace` of every route (what kube-router's RouteSync does each
+// period), and delete. Prints routes/s.
+// Run (root): node dist/bench/reconcile.js   [KROUTE_BENCH_SIZES=10000,100000 KROUTE_BENCH_ROUNDS=1]
+import { execFileSync, spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { RouteReconciler, type BestPath } from '../src/index.js';
+
+const SIZES = (process.env.KROUTE_BENCH_SIZES ?? '10000,100000').split(',').map(Number);
+/** Each method runs this many times per size, alternating, and the best run counts: the machine is shared. */
+const ROUNDS = Number(process.env.KROUTE_BENCH_ROUNDS ?? 2);
+const PROTO = 17;
+const GATEWAY = '10.0.0.3';
+
+function ip(...args: string[]): string {
+  return execFileSync('ip', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+}
+
+/** Distinct /32s: 10.(16 + i / 65536).(i / 256 % 256).(i % 256). */
+function dst(i: number): string {
+  return `10.${16 + (i >> 16)}.${(i >> 8) & 0xff}.${i & 0xff}/32`;
+}
+
+function countRoutes(ns: string): number {
+  return ip('-n', ns, 'route', 'show', 'proto', String(PROTO)).split('\n').filter(Boolean).length;
+}
+
+function ipBatch(ns: string, lines: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['-n', ns, '-batch', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ip -batch exited ${code}: ${stderr.slice(0, 500)}`))));
+    child.stdin.end(lines.join('\n') + '\n');
+  });
+}
+
+interface Timing {
+  addMs: number;
+  noopMs: number;
+  delMs: number;
+}
+
+async function runReconciler(ns: string, paths: BestPath[]): Promise<Timing> {
+  const n = paths.length;
+  const rec = new RouteReconciler({ netns: ns, syncPeriodMs: 0, overlay: { enabled: false, type: 'subnet', encap: 'ipip' } });
+  try {
+    for (const p of paths) rec.setPath(p);
+    let t = performance.now();
+    const added = await rec.start();
+    const addMs = performance.now() - t;
+    if (added.counts.added !== n || countRoutes(ns) !== n) throw new Error(`reconcile add: ${added.counts.added} added, ${countRoutes(ns)} in kernel`);
+    // Let the notifications of our own adds drain (they only confirm the mirror) before timing the no-op pass.
+    await new Promise((r) => setTimeout(r, 200));
+    await rec.settled();
+    t = performance.now();
+    const noop = await rec.resync('periodic');
+    const noopMs = performance.now() - t;
+    if (noop.counts.unchanged !== n || noop.changes.length !== 0) throw new Error(`no-op reconcile changed ${noop.changes.length} routes`);
+    t = performance.now();
+    rec.replacePaths([]);
+    await rec.settled();
+    const delMs = performance.now() - t;
+    if (countRoutes(ns) !== 0) throw new Error(`reconcile removal left ${countRoutes(ns)} routes`);
+    return { addMs, noopMs, delMs };
+  } finally {
+    rec.stop();
+  }
+}
+
+async function runIpBatch(ns: string, n: number): Promise<Timing> {
+  const lines = (verb: string): string[] => Array.from({ length: n }, (_, i) => `route ${verb} ${dst(i)} via ${GATEWAY} proto ${PROTO}`);
+  let t = performance.now();
+  await ipBatch(ns, lines('add'));
+  const addMs = performance.now() - t;
+  if (countRoutes(ns) !== n) throw new Error('ip -batch add: wrong count');
+  t = performance.now();
+  await ipBatch(ns, lines('replace'));
+  const noopMs = performance.now() - t;
+  t = performance.now();
+  await ipBatch(ns, Array.from({ length: n }, (_, i) => `route del ${dst(i)} proto ${PROTO}`));
+  const delMs = performance.now() - t;
+  if (countRoutes(ns) !== 0) throw new Error('ip -batch del left routes behind');
+  return { addMs, noopMs, delMs };
+}
+
+function best(runs: Timing[]): Timing {
+  return {
+    addMs: Math.min(...runs.map((r) => r.addMs)),
+    noopMs: Math.min(...runs.map((r) => r.noopMs)),
+    delMs: Math.min(...runs.map((r) => r.delMs)),
+  };
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('the reconcile benchmark needs root to create network namespaces');
+  const ns = `kr-rbench-${process.pid}`;
+  const peer = `kr-rbenchp-${process.pid}`;
+  ip('netns', 'add', ns);
+  ip('netns', 'add', peer);
+  try {
+    ip('-n', ns, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1', 'netns', peer);
+    ip('-n', ns, 'addr', 'add', '10.0.0.1/24', 'dev', 'veth0');
+    ip('-n', peer, 'addr', 'add', `${GATEWAY}/24`, 'dev', 'veth1');
+    ip('-n', ns, 'link', 'set', 'veth0', 'up');
+    ip('-n', peer, 'link', 'set', 'veth1', 'up');
+    const rows: string[] = [];
+    const cell = (n: number, ms: number): string => Math.round(n / (ms / 1000)).toString().padStart(12);
+    for (const n of SIZES) {
+      const paths: BestPath[] = Array.from({ length: n }, (_, i) => ({ prefix: dst(i), nextHops: [{ address: GATEWAY, clusterNode: true }] }));
+      const ours: Timing[] = [];
+      const theirs: Timing[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        ours.push(await runReconciler(ns, paths));
+        theirs.push(await runIpBatch(ns, n));
+      }
+      const k = best(ours);
+      const i = best(theirs);
+      rows.push(`${String(n).padStart(8)}  ${'kroute RouteReconciler'.padEnd(24)}  ${cell(n, k.addMs)}  ${cell(n, k.noopMs)}  ${cell(n, k.delMs)}`);
+      rows.push(`${String(n).padStart(8)}  ${'ip -batch -'.padEnd(24)}  ${cell(n, i.addMs)}  ${cell(n, i.noopMs)}  ${cell(n, i.delMs)}`);
+    }
+    console.log(`\nroutes/s, best of ${ROUNDS} alternating runs; no-op = reconciler full pass (dump+diff) vs ip -batch replace of every route\n`);
+    console.log(`${'routes'.padStart(8)}  ${'method'.padEnd(24)}  ${'add/s'.padStart(12)}  ${'no-op/s'.padStart(12)}  ${'remove/s'.padStart(12)}`);
+    for (const r of rows) console.log(r);
+  } finally {
+    ip('netns', 'del', ns);
+    ip('netns', 'del', peer);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
