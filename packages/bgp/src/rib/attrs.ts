@@ -32,7 +32,7 @@ export class AttrSet {
 
   constructor(
     readonly id: number,
-    /** attributesHash(attrs). */
+    /** attributesHash(attrs), a signed 32-bit integer. */
     readonly hash: number,
     readonly attrs: RouteAttributes,
   ) {
@@ -130,7 +130,7 @@ export function attributesHash(a: RouteAttributes): number {
   h = mixNumbers(h, a.clusterList);
   const rare = rareKey(a);
   if (rare !== '') h = mixString(h, rare);
-  return h >>> 0;
+  return h | 0; // signed 32-bit: stays a V8 small integer as a Map key (no boxed double)
 }
 
 function sameNumbers(x: readonly number[] | undefined, y: readonly number[] | undefined): boolean {
