@@ -105,15 +105,19 @@ export interface TestNode {
 export async function makeNode(lab: Lab, tag: string): Promise<TestNode> {
   const node = await lab.netns(`${tag}n`);
   const peer = await lab.netns(`${tag}p`);
+  // No duplicate address detection in the node: addresses are usable (and final) at once.
+  await node.sysctl('net/ipv6/conf/default/accept_dad', '0');
+  await node.sysctl('net/ipv6/conf/all/accept_dad', '0');
   await lab.veth(node, peer, {
     aName: 'eth0',
     bName: 'eth0',
     aAddrs: ['10.0.0.1/24', 'fd00::1/64'],
     bAddrs: ['10.0.0.3/24', '10.0.0.4/24', 'fd00::3/64', 'fd00::4/64'],
   });
-  // The kernel gives eth0 its IPv6 link-local address a moment after carrier comes up; wait for it, so that this
+  // The kernel gives eth0 its IPv6 link-local address after carrier comes up and confirms it after duplicate
+  // address detection (a second notification, plus its local route); wait until it is confirmed, so that this
   // unrelated kernel activity cannot land inside a test's "zero notifications" window.
-  await waitFor(async () => (await node.ip('-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'link')).includes('fe80::'), {
+  await waitFor(async () => (await node.ip('-6', 'addr', 'show', 'dev', 'eth0', 'scope', 'link', '-tentative')).includes('fe80::'), {
     what: 'eth0 link-local address',
     timeoutMs: 10_000,
     intervalMs: 20,

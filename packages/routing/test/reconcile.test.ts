@@ -482,7 +482,10 @@ describe('reconciler: real kernel', function () {
     assert.deepEqual((await kernelRoutes(t.node, '4')).map((r) => r.dst), ['10.244.1.0/24', '10.244.3.0/24']);
     assert.deepEqual(latencies.sort(), ['10.244.1.0/24:true', '10.244.3.0/24:true']);
     // Retried with backoff while failing.
-    await waitFor(() => netlinkErrors.length >= 3, { what: 'retries of the failing route', timeoutMs: 5000 });
+    await waitFor(() => netlinkErrors.length >= 3, {
+      what: `retries of the failing route (errors so far: ${netlinkErrors.length}, failing: ${JSON.stringify(rec.failing())})`,
+      timeoutMs: 10_000,
+    });
     const failing = rec.failing();
     assert.equal(failing.length, 1);
     assert.equal(failing[0]!.code, 'ENETUNREACH');

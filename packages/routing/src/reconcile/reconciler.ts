@@ -141,6 +141,9 @@ export class RouteReconciler {
   private syncTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly retries: RetryBook;
+  /** Full passes finished, and the error of the last pass that failed (a dump or the socket, not a route). */
+  private fullPasses = 0;
+  private lastPassError: { error: Error; fullPasses: number } | undefined;
   /** The last pass's report, and the last full pass's. */
   lastReport: ReconcileReport | undefined;
   lastFullReport: ReconcileReport | undefined;
@@ -337,10 +340,18 @@ export class RouteReconciler {
     return this.holding;
   }
 
-  /** Runs a full pass (after anything already queued) and resolves with its report. */
+  /**
+   * Runs a full pass (after anything already queued) and resolves with its report; rejects when the pass itself
+   * failed (e.g. the dump), which is also retried in the background.
+   */
   async resync(reason: ResyncReason = 'requested'): Promise<ReconcileReport> {
+    const before = this.fullPasses;
     this.requestFull(reason);
     await this.settled();
+    if (this.fullPasses === before) {
+      const failure = this.lastPassError;
+      throw failure && failure.fullPasses === before ? failure.error : new Error(`reconcile (${reason}) did not run: the reconciler is stopped`);
+    }
     return this.lastFullReport!;
   }
 
@@ -430,6 +441,7 @@ export class RouteReconciler {
       } catch (e) {
         // A dump or the socket failed: nothing is lost, the keys stay dirty; retry the whole thing after a delay.
         if (this.stopped) return;
+        this.lastPassError = { error: asError(e), fullPasses: this.fullPasses };
         this.hooks.error?.(asError(e));
         const at = this.retries.fail('*pass', { operation: 'reconcile', code: codeOf(e), message: asError(e).message }, performance.now());
         this.armRetry(at);
@@ -720,7 +732,10 @@ export class RouteReconciler {
       durationMs: performance.now() - t0,
     };
     this.lastReport = report;
-    if (work.full) this.lastFullReport = report;
+    if (work.full) {
+      this.lastFullReport = report;
+      this.fullPasses++;
+    }
     if (counts.added + counts.replaced > 0 && !this.dryRun) this.hooks.routesAdded?.(counts.added + counts.replaced);
     if (counts.removed > 0 && !this.dryRun) this.hooks.routesRemoved?.(counts.removed);
     this.hooks.diff?.(counts, report);
