@@ -74,10 +74,6 @@ export function parseRouterId(id: string): number {
   return parts.reduce((acc, p) => acc * 256 + Number(p), 0) >>> 0;
 }
 
-export function formatRouterId(id: number): string {
-  return [24, 16, 8, 0].map((s) => (id >>> s) & 0xff).join('.');
-}
-
 export function validateSessionConfig(c: SessionConfig): void {
   if (ipFamily(c.peerAddress) === null) throw new SessionConfigError(`peerAddress must be an IP address, got ${c.peerAddress}`);
   if (c.localAddress !== undefined && ipFamily(c.localAddress) !== ipFamily(c.peerAddress)) {

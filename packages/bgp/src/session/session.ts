@@ -479,10 +479,17 @@ export class Session extends EventEmitter<SessionEvents> {
   // Helpers
 
   private restartWith(cease: CeaseReason): void {
+    if (this.busy) {
+      // Called from an event handler while the FSM is mid-step: finish that step first, then swap machines.
+      queueMicrotask(() => this.restartWith(cease));
+      return;
+    }
     const wasStarted = this.started;
     this.dispatch({ type: 'ManualStop', cease });
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
+    // The stop closed every connection of the old machine; anything left (none expected) must not leak into the new.
+    for (const id of [...this.conns.keys()]) this.closeConnection(id);
     this.fsm = this.newFsm();
     if (wasStarted) this.start();
   }
