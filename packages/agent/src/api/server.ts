@@ -113,11 +113,11 @@ export async function buildApi(view: KrouteView, opts: ApiOptions): Promise<Fast
 
   app.get('/api/v1/kernel/routes', {
     schema: { summary: 'Kernel routes kroute owns', response: { 200: { type: 'object', properties: { routes: { type: 'array', items: { $ref: 'KernelRoute#' } } } } } },
-  }, () => ({ routes: view.kernelRoutes() }));
+  }, async () => ({ routes: await view.kernelRoutes() }));
 
   app.get('/api/v1/tunnels', {
     schema: { summary: 'Tunnel links kroute owns', response: { 200: { type: 'object', properties: { tunnels: { type: 'array', items: { $ref: 'Tunnel#' } } } } } },
-  }, () => ({ tunnels: view.tunnels() }));
+  }, async () => ({ tunnels: await view.tunnels() }));
 
   const refuseWrites = () => {
     if (!opts.allowWrites) throw new ViewError(403, 'Forbidden', 'writes are disabled; start the agent with --api-allow-writes');

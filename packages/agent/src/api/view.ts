@@ -101,8 +101,9 @@ export interface KrouteView {
   rib(query: RibQuery): Iterable<RouteView>;
   adjRibIn(address: string, query: RibQuery): Iterable<RouteView> | undefined;
   adjRibOut(address: string, query: RibQuery): Iterable<RouteView> | undefined;
-  kernelRoutes(): KernelRouteView[];
-  tunnels(): TunnelView[];
+  kernelRoutes(): KernelRouteView[] | Promise<KernelRouteView[]>;
+  /** Read from the kernel, so it may be asynchronous. */
+  tunnels(): TunnelView[] | Promise<TunnelView[]>;
   originate(req: OriginateRequest): void;
   withdraw(prefix: string): boolean;
 }
