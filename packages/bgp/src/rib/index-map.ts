@@ -10,6 +10,8 @@ const DENSE_DENSITY = 4;
 export class IndexMap<V> {
   private map: Map<number, V> | null = new Map();
   private dense: Array<V | undefined> | null = null;
+  /** Highest key ever set while in Map mode (an upper bound: deletions do not lower it). */
+  private maxKey = 0;
   size = 0;
 
   get(i: number): V | undefined {
@@ -33,7 +35,8 @@ export class IndexMap<V> {
     m.set(i, v);
     if (m.size !== before) {
       this.size++;
-      if (this.size >= DENSE_MIN_ENTRIES && (this.size & (DENSE_MIN_ENTRIES - 1)) === 0) this.maybeDensify();
+      if (i > this.maxKey) this.maxKey = i;
+      if (this.size >= DENSE_MIN_ENTRIES && this.size * DENSE_DENSITY >= this.maxKey) this.densify();
     }
   }
 
@@ -54,6 +57,7 @@ export class IndexMap<V> {
     this.map = new Map();
     this.dense = null;
     this.size = 0;
+    this.maxKey = 0;
   }
 
   /** Visits every entry; fn may delete the current entry. */
@@ -75,12 +79,9 @@ export class IndexMap<V> {
     return out;
   }
 
-  private maybeDensify(): void {
-    let max = 0;
-    for (const k of this.map!.keys()) if (k > max) max = k;
-    if (this.size * DENSE_DENSITY < max) return;
+  private densify(): void {
     const d: Array<V | undefined> = [];
-    for (let i = 0; i <= max; i++) d.push(undefined);
+    for (let i = 0; i <= this.maxKey; i++) d.push(undefined);
     for (const [k, v] of this.map!) d[k] = v;
     this.dense = d;
     this.map = null;
