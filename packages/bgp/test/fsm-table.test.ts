@@ -21,6 +21,7 @@ type EventName =
   | 'E9 ConnectRetryTimer_Expires'
   | 'E10 HoldTimer_Expires'
   | 'E11 KeepaliveTimer_Expires'
+  | 'E12 DelayOpenTimer_Expires'
   | 'E13 IdleHoldTimer_Expires'
   | 'E14 TcpConnection_Valid'
   | 'E15 Tcp_CR_Invalid'
@@ -57,6 +58,7 @@ const EVENTS: Record<EventName, (state: FsmState) => FsmEvent> = {
   'E9 ConnectRetryTimer_Expires': () => ({ type: 'ConnectRetryTimer_Expires' }),
   'E10 HoldTimer_Expires': () => ({ type: 'HoldTimer_Expires' }),
   'E11 KeepaliveTimer_Expires': () => ({ type: 'KeepaliveTimer_Expires' }),
+  'E12 DelayOpenTimer_Expires': () => ({ type: 'DelayOpenTimer_Expires' }),
   'E13 IdleHoldTimer_Expires': () => ({ type: 'IdleHoldTimer_Expires' }),
   'E14 TcpConnection_Valid': () => ({ type: 'TcpConnection_Valid', conn: OTHER }),
   'E15 Tcp_CR_Invalid': () => ({ type: 'Tcp_CR_Invalid', conn: OTHER }),
@@ -141,6 +143,7 @@ function connectRow(e: EventName): Row {
       return toIdle('zero');
     case 'E9 ConnectRetryTimer_Expires':
       return { next: 'Connect', closed: [CONN], connect: true, counter: 'same', timers: ['connectRetry'], started: ['connectRetry'] };
+    case 'E12 DelayOpenTimer_Expires': // only occurs with DelayOpen (see the DelayOpen table); nothing to send here
     case 'E14 TcpConnection_Valid':
       return same('Connect', ['connectRetry']);
     case 'E15 Tcp_CR_Invalid':
@@ -165,6 +168,7 @@ function activeRow(e: EventName): Row {
       return toIdle('zero');
     case 'E9 ConnectRetryTimer_Expires':
       return { next: 'Connect', connect: true, counter: 'same', timers: ['connectRetry'], started: ['connectRetry'] };
+    case 'E12 DelayOpenTimer_Expires': // only occurs with DelayOpen (see the DelayOpen table)
     case 'E14 TcpConnection_Valid':
       return same('Active', ['connectRetry']);
     case 'E15 Tcp_CR_Invalid':
@@ -210,6 +214,7 @@ function openSentRow(e: EventName): Row {
       return toIdle([], 'same');
     case 'E9 ConnectRetryTimer_Expires':
     case 'E11 KeepaliveTimer_Expires':
+    case 'E12 DelayOpenTimer_Expires':
     case 'E13 IdleHoldTimer_Expires':
       return toIdle([n(5, 0)]);
     default:
@@ -250,6 +255,7 @@ function openConfirmRow(e: EventName): Row {
     case 'E26 KeepAliveMsg':
       return { next: 'Established', counter: 'same', timers: ['hold', 'keepalive'], started: ['hold'], established: true };
     case 'E9 ConnectRetryTimer_Expires':
+    case 'E12 DelayOpenTimer_Expires':
     case 'E13 IdleHoldTimer_Expires':
       return toIdle([n(5, 0)]);
     default:
@@ -293,6 +299,7 @@ function establishedRow(e: EventName): Row {
     case 'E22 BGPOpenMsgErr':
       return toIdle([n(2, 4)]);
     case 'E9 ConnectRetryTimer_Expires':
+    case 'E12 DelayOpenTimer_Expires':
     case 'E13 IdleHoldTimer_Expires':
       return toIdle([n(5, 0)]);
     default:
@@ -339,8 +346,89 @@ describe('FSM: RFC 4271 §8.2.2 state × event table', () => {
       }
     });
   }
-  it('covers all 6 states × 28 events', () => {
+  it('covers all 6 states × 29 events', () => {
     assert.equal(rows, FSM_STATES.length * Object.keys(EVENTS).length);
-    assert.equal(rows, 168);
+    assert.equal(rows, 174);
   });
+});
+
+// §8.2.2 Connect and Active while the DelayOpenTimer runs (DelayOpen on, a TCP connection up, no OPEN sent yet).
+// Events 12 and 20 (here: E19, an OPEN while the timer runs) are what DelayOpen adds.
+type DelaySubstate = 'Connect' | 'Active';
+const DELAY_MS = 5000;
+
+function reachDelaying(state: DelaySubstate): ConnectionFsm {
+  const { fsm } = newFsm({ delayOpenMs: DELAY_MS });
+  if (state === 'Connect') {
+    fsm.handle({ type: 'ManualStart' });
+    fsm.handle({ type: 'Tcp_CR_Acked', conn: CONN });
+  } else {
+    fsm.handle({ type: 'ManualStart_with_PassiveTcpEstablishment' });
+    fsm.handle({ type: 'TcpConnectionConfirmed', conn: CONN });
+  }
+  assert.equal(fsm.state, state);
+  assert.deepEqual([...fsm.timers.keys()], ['delayOpen'], 'only the DelayOpenTimer runs');
+  return fsm;
+}
+
+function delayingRow(state: DelaySubstate, e: EventName): Row {
+  const toIdle = (counter: Row['counter']): Row => ({ next: 'Idle', closed: [CONN], counter, timers: [], sent: [] });
+  const stay: Row = same(state, ['delayOpen']);
+  if (/^E[134567] /.test(e)) return stay;
+  switch (e) {
+    case 'E2 ManualStop':
+      return toIdle('zero');
+    case 'E9 ConnectRetryTimer_Expires':
+      // Connect: drop the connection, stop the DelayOpenTimer, try again. Active: initiate, go to Connect.
+      return state === 'Connect'
+        ? { next: 'Connect', closed: [CONN], connect: true, counter: 'same', timers: ['connectRetry'], started: ['connectRetry'] }
+        : { next: 'Connect', connect: true, counter: 'same', timers: ['connectRetry', 'delayOpen'], started: ['connectRetry'] };
+    case 'E12 DelayOpenTimer_Expires':
+      return { next: 'OpenSent', sent: ['open'], counter: 'same', timers: ['hold'], started: ['hold'] };
+    case 'E14 TcpConnection_Valid':
+      return stay;
+    case 'E15 Tcp_CR_Invalid':
+    case 'E16 Tcp_CR_Acked':
+    case 'E17 TcpConnectionConfirmed':
+      return { ...stay, closed: [OTHER] };
+    case 'E18 TcpConnectionFails':
+      // Connect: back to listening in Active. Active: counter + 1, Idle.
+      return state === 'Connect'
+        ? { next: 'Active', closed: [CONN], counter: 'same', timers: ['connectRetry'], started: ['connectRetry'] }
+        : toIdle('+1');
+    case 'E19 BGPOpen':
+      // Event 20: answer with OPEN and KEEPALIVE, straight to OpenConfirm.
+      return { next: 'OpenConfirm', sent: ['open', 'keepalive'], counter: 'same', timers: ['hold', 'keepalive'], started: ['hold', 'keepalive'] };
+    case 'E24 NotifMsgVerErr':
+      return toIdle('same');
+    default:
+      // 21, 22 (no NOTIFICATION without SendNOTIFICATIONwithoutOPEN) and the "any other event" list: counter + 1.
+      return toIdle('+1');
+  }
+}
+
+describe('FSM: RFC 4271 §8.2.2 with DelayOpen, Connect and Active while the DelayOpenTimer runs', () => {
+  for (const state of ['Connect', 'Active'] as const) {
+    describe(`${state} (DelayOpenTimer running)`, () => {
+      for (const name of Object.keys(EVENTS) as EventName[]) {
+        const row = delayingRow(state, name);
+        it(`${name} → ${row.next}`, () => {
+          const fsm = reachDelaying(state);
+          const before = fsm.connectRetryCounter;
+          // E16 here is a second connection, not our own attempt.
+          const event = name === 'E16 Tcp_CR_Acked' ? ({ type: 'Tcp_CR_Acked', conn: OTHER } as const) : EVENTS[name](state);
+          const actions = fsm.handle(event);
+          const s = summarise(actions);
+          assert.equal(fsm.state, row.next, 'next state');
+          assert.deepEqual(s.sent, row.sent ?? [], 'messages sent');
+          assert.deepEqual(s.closed, row.closed ?? [], 'connections closed');
+          assert.equal(s.connect, row.connect ?? false, 'connect initiated');
+          const expectedCounter = row.counter === 'zero' ? 0 : row.counter === '+1' ? before + 1 : before;
+          assert.equal(fsm.connectRetryCounter, expectedCounter, 'ConnectRetryCounter');
+          if (row.timers) assert.deepEqual([...fsm.timers.keys()].sort(), [...row.timers].sort(), 'timers running');
+          if (row.started) assert.deepEqual(s.timersStarted, [...row.started].sort(), 'timers started');
+        });
+      }
+    });
+  }
 });

@@ -221,6 +221,27 @@ describe('Session (in-memory pipe, fake clock)', () => {
     assert.throws(() => a.start(), /de-configured/);
   });
 
+  it('DelayOpen: the passive side waits for the OPEN and answers with OPEN + KEEPALIVE (event 20)', async () => {
+    const { a, b, clock } = pair({ delayOpen: 5 });
+    b.start();
+    a.start();
+    await clock.advance(0);
+    // a (DelayOpen) holds its OPEN; b sends its OPEN at once, so a answers straight into OpenConfirm.
+    assert.equal(a.state, 'Established');
+    assert.equal(a.messages.sent.open, 1);
+    const c = pair({ delayOpen: 5 });
+    // Nobody sends an OPEN first when both delay: a sends its own when the DelayOpenTimer expires.
+    c.b.updateConfig({ delayOpen: 30 });
+    c.b.start();
+    c.a.start();
+    await c.clock.advance(4999);
+    assert.equal(c.a.messages.sent.open, 0);
+    assert.equal(c.a.state, 'Connect');
+    await c.clock.advance(1);
+    assert.equal(c.a.messages.sent.open, 1);
+    assert.equal(c.a.state, 'Established');
+  });
+
   it('administrative shutdown carries the RFC 9003 text to the peer', async () => {
     const { a, b, clock } = pair();
     b.start();

@@ -7,8 +7,8 @@
 // (RFC 6608 §4: 5/2 or 5/3).
 //
 // Optional session attributes (§8, §8.1.1): AllowAutomaticStart/Stop, DampPeerOscillations (IdleHoldTimer),
-// PassiveTcpEstablishment are supported; DelayOpen, SendNOTIFICATIONwithoutOPEN and TrackTcpState are not (events
-// 12 and 20 never occur; TcpConnection_Valid is accepted and changes nothing).
+// PassiveTcpEstablishment and DelayOpen (DelayOpenTimer, events 12 and 20) are supported;
+// SendNOTIFICATIONwithoutOPEN and TrackTcpState are not (TcpConnection_Valid is accepted and changes nothing).
 import { validateOpen } from '../wire/open.js';
 import type { BgpError } from '../wire/errors.js';
 import type { NotificationMessage, OpenMessage } from '../wire/types.js';
@@ -42,6 +42,8 @@ export interface ConnectionFsmConfig {
   readonly autoRestart: boolean;
   /** PassiveTcpEstablishment without ever initiating (like GoBGP's passive-mode): no ConnectRetryTimer in Active. */
   readonly passive: boolean;
+  /** DelayOpen (RFC 4271 §8.1.1): wait this long for the peer's OPEN before sending ours; 0 or absent: off. */
+  readonly delayOpenMs?: number;
 }
 
 /** Timers whose expiry is an event of this machine. */
@@ -50,6 +52,7 @@ const TIMER_EVENT: Record<TimerName, FsmEventType> = {
   hold: 'HoldTimer_Expires',
   keepalive: 'KeepaliveTimer_Expires',
   idleHold: 'IdleHoldTimer_Expires',
+  delayOpen: 'DelayOpenTimer_Expires',
 };
 
 const START_EVENTS: ReadonlySet<FsmEventType> = new Set([
@@ -269,8 +272,10 @@ export class ConnectionFsm {
 
   private connect(e: FsmEvent): void {
     if (START_EVENTS.has(e.type)) return;
+    const delaying = this.running.has('delayOpen');
     switch (e.type) {
       case 'ManualStop':
+        this.stopTimer('delayOpen');
         this.dropTcp();
         this.counter = 0;
         this.stopTimer('connectRetry');
@@ -280,8 +285,12 @@ export class ConnectionFsm {
         this.dropTcp();
         this.retries += 1;
         this.startTimer('connectRetry', this.connectRetryMs());
+        this.stopTimer('delayOpen');
         this.initiate();
         this.setState('Connect', e.type);
+        return;
+      case 'DelayOpenTimer_Expires':
+        if (this.connValue !== undefined) this.sendOpenAfterDelay(e.type);
         return;
       case 'TcpConnection_Valid':
         return;
@@ -289,25 +298,56 @@ export class ConnectionFsm {
         this.out.push({ type: 'close', conn: e.conn });
         return;
       case 'Tcp_CR_Acked':
-        if (e.conn !== this.outgoingValue) {
-          this.out.push({ type: 'close', conn: e.conn }); // a stale attempt from before a ConnectRetry restart
+        if (e.conn !== this.outgoingValue || this.connValue !== undefined) {
+          // A stale attempt from before a ConnectRetry restart, or one more while DelayOpen waits on the first.
+          if (e.conn === this.outgoingValue) this.outgoingValue = undefined;
+          this.out.push({ type: 'close', conn: e.conn });
           return;
         }
         this.outgoingValue = undefined;
         this.connected(e.type, e.conn, true);
         return;
       case 'TcpConnectionConfirmed':
+        if (this.connValue !== undefined) {
+          this.out.push({ type: 'close', conn: e.conn }); // DelayOpen is already waiting on a connection
+          return;
+        }
         // The outgoing attempt (if any) stays in flight; the coordinator may track it as a second connection.
         this.connected(e.type, e.conn, false);
         return;
       case 'TcpConnectionFails':
+        if (delaying && e.conn === this.connValue) {
+          // §8.2.2 Connect event 18 with the DelayOpenTimer running: back to listening in Active.
+          this.stopTimer('delayOpen');
+          this.dropTcp();
+          this.startTimer('connectRetry', this.connectRetryMs());
+          this.setState('Active', e.type, 'TCP connection failed');
+          return;
+        }
         if (e.conn !== this.outgoingValue) return;
-        // DelayOpenTimer is never running: stop the ConnectRetryTimer, drop the connection, go Idle.
+        if (this.connValue !== undefined) {
+          this.outgoingValue = undefined; // our attempt failed, but DelayOpen is waiting on the peer's connection
+          return;
+        }
+        // DelayOpenTimer not running: stop the ConnectRetryTimer, drop the connection, go Idle.
         this.stopTimer('connectRetry');
         this.toIdle(e.type, { counter: 'keep', damp: false, description: 'TCP connection failed' });
         return;
+      case 'BGPOpen':
+        if (delaying && e.conn === this.connValue) {
+          this.openWhileDelaying(e.open);
+          return;
+        }
+        this.toIdle(e.type, { counter: 'increment', damp: true, description: `unexpected ${e.type} in Connect` });
+        return;
       case 'NotifMsgVerErr':
-        this.toIdle(e.type, { counter: 'increment', damp: true, received: e.notification, description: describeReceived(e.notification) });
+        // §8.2.2 Connect event 24: no counter increment or damping while the DelayOpenTimer runs.
+        this.toIdle(e.type, {
+          counter: delaying ? 'keep' : 'increment',
+          damp: !delaying,
+          received: e.notification,
+          description: describeReceived(e.notification),
+        });
         return;
       case 'BGPHeaderErr':
       case 'BGPOpenMsgErr':
@@ -326,8 +366,11 @@ export class ConnectionFsm {
 
   private active(e: FsmEvent): void {
     if (START_EVENTS.has(e.type)) return;
+    const delaying = this.running.has('delayOpen');
     switch (e.type) {
       case 'ManualStop':
+        // SendNOTIFICATIONwithoutOPEN is not set: no Cease while DelayOpen waits.
+        this.stopTimer('delayOpen');
         this.dropTcp();
         this.counter = 0;
         this.stopTimer('connectRetry');
@@ -339,6 +382,9 @@ export class ConnectionFsm {
         this.initiate();
         this.setState('Connect', e.type);
         return;
+      case 'DelayOpenTimer_Expires':
+        if (this.connValue !== undefined) this.sendOpenAfterDelay(e.type);
+        return;
       case 'TcpConnection_Valid':
         return;
       case 'Tcp_CR_Invalid':
@@ -346,18 +392,34 @@ export class ConnectionFsm {
         return;
       case 'Tcp_CR_Acked':
       case 'TcpConnectionConfirmed':
+        if (this.connValue !== undefined) {
+          this.out.push({ type: 'close', conn: e.conn }); // DelayOpen is already waiting on a connection
+          return;
+        }
         this.connected(e.type, e.conn, e.type === 'Tcp_CR_Acked');
         return;
       case 'TcpConnectionFails':
         // §8.2.2 Active event 18: the ConnectRetryTimer restart is moot in Idle; the restart backoff replaces it.
         this.toIdle(e.type, { counter: 'increment', damp: true, description: 'TCP connection failed' });
         return;
+      case 'BGPOpen':
+        if (delaying && e.conn === this.connValue) {
+          this.openWhileDelaying(e.open);
+          return;
+        }
+        this.toIdle(e.type, { counter: 'increment', damp: true, description: `unexpected ${e.type} in Active` });
+        return;
       case 'BGPHeaderErr':
       case 'BGPOpenMsgErr':
         this.toIdle(e.type, { counter: 'increment', damp: true, description: e.error.describe() });
         return;
       case 'NotifMsgVerErr':
-        this.toIdle(e.type, { counter: 'increment', damp: true, received: e.notification, description: describeReceived(e.notification) });
+        this.toIdle(e.type, {
+          counter: delaying ? 'keep' : 'increment',
+          damp: !delaying,
+          received: e.notification,
+          description: describeReceived(e.notification),
+        });
         return;
       default:
         // §8.2.2 Active: events 8, 10-11, 13, 19, 23, 25-28.
@@ -366,11 +428,46 @@ export class ConnectionFsm {
     }
   }
 
-  /** §8.2.2 Connect/Active, events 16/17 without DelayOpen. */
+  /** §8.2.2 Connect/Active event 12: the peer sent no OPEN in time; send ours and wait for theirs. */
+  private sendOpenAfterDelay(event: FsmEventType): void {
+    this.stopTimer('connectRetry');
+    this.stopTimer('delayOpen');
+    this.send(this.cfg.localOpen);
+    this.startTimer('hold', OPEN_HOLD_TIME_MS);
+    this.setState('OpenSent', event);
+  }
+
+  /** §8.2.2 Connect/Active event 20: the peer's OPEN came first; answer with OPEN and KEEPALIVE at once. */
+  private openWhileDelaying(open: OpenMessage): void {
+    const error = this.checkOpen(open);
+    if (error !== null) {
+      // Event 22 in Connect/Active; without SendNOTIFICATIONwithoutOPEN no NOTIFICATION precedes our OPEN.
+      this.toIdle('BGPOpenMsgErr', { counter: 'increment', damp: true, description: error.describe() });
+      return;
+    }
+    const negotiated = negotiate(this.cfg.localOpen, open, this.cfg.localAs);
+    this.negotiatedValue = negotiated;
+    this.stopTimer('connectRetry');
+    this.stopTimer('delayOpen');
+    this.send(this.cfg.localOpen);
+    this.send({ type: 'keepalive' });
+    if (negotiated.holdTime > 0) {
+      this.startTimer('keepalive', this.keepaliveMs());
+      this.startTimer('hold', negotiated.holdTime * MS_PER_S);
+    }
+    this.setState('OpenConfirm', 'BGPOpen');
+  }
+
+  /** §8.2.2 Connect/Active, events 16/17: send our OPEN, or with DelayOpen wait for the peer's first. */
   private connected(event: FsmEventType, conn: ConnId, local: boolean): void {
     this.stopTimer('connectRetry');
     this.connValue = conn;
     this.initiatedLocallyValue = local;
+    const delay = this.cfg.delayOpenMs ?? 0;
+    if (delay > 0) {
+      this.startTimer('delayOpen', delay);
+      return;
+    }
     this.send(this.cfg.localOpen);
     this.startTimer('hold', OPEN_HOLD_TIME_MS);
     this.setState('OpenSent', event);
@@ -598,6 +695,7 @@ export class ConnectionFsm {
     this.stopTimer('connectRetry');
     this.stopTimer('hold');
     this.stopTimer('keepalive');
+    this.stopTimer('delayOpen');
     const wasEstablished = this.stateValue === 'Established';
     this.dropTcp();
     if (o.counter === 'increment') this.counter += 1;
@@ -667,6 +765,7 @@ const TIMER_EVENT_NAMES: Partial<Record<FsmEventType, TimerName>> = {
   HoldTimer_Expires: 'hold',
   KeepaliveTimer_Expires: 'keepalive',
   IdleHoldTimer_Expires: 'idleHold',
+  DelayOpenTimer_Expires: 'delayOpen',
 };
 
 function describeReceived(n: NotificationMessage): string {

@@ -11,8 +11,8 @@ export const FSM_STATES: readonly FsmState[] = ['Idle', 'Connect', 'Active', 'Op
 /** Opaque handle for one TCP connection (outgoing attempt or accepted socket). The driver maps it to a socket. */
 export type ConnId = number;
 
-/** The timers of RFC 4271 §8 (DelayOpen is not implemented, so DelayOpenTimer never runs). */
-export type TimerName = 'connectRetry' | 'hold' | 'keepalive' | 'idleHold';
+/** The timers of RFC 4271 §8 (delayOpen runs only with the DelayOpen session attribute). */
+export type TimerName = 'connectRetry' | 'hold' | 'keepalive' | 'idleHold' | 'delayOpen';
 
 /** Why we close a session with a Cease (RFC 4486 §4, RFC 8538, RFC 9003). */
 export interface CeaseReason {
@@ -24,7 +24,8 @@ export interface CeaseReason {
 }
 
 /**
- * RFC 4271 §8.1 events, named as in the RFC. DelayOpen (events 12 and 20) is not implemented.
+ * RFC 4271 §8.1 events, named as in the RFC. Event 20 (an OPEN while the DelayOpenTimer runs) is BGPOpen: the
+ * machine knows whether its DelayOpenTimer is running.
  * Message events carry the connection they arrived on; the per-peer coordinator (peer-fsm.ts) routes them.
  */
 export type FsmEvent =
@@ -39,6 +40,7 @@ export type FsmEvent =
   | { readonly type: 'ConnectRetryTimer_Expires' } // 9
   | { readonly type: 'HoldTimer_Expires' } // 10
   | { readonly type: 'KeepaliveTimer_Expires' } // 11
+  | { readonly type: 'DelayOpenTimer_Expires' } // 12
   | { readonly type: 'IdleHoldTimer_Expires' } // 13
   | { readonly type: 'TcpConnection_Valid'; readonly conn: ConnId } // 14
   | { readonly type: 'Tcp_CR_Invalid'; readonly conn: ConnId } // 15

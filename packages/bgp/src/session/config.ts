@@ -50,6 +50,8 @@ export interface SessionConfig {
   readonly restart?: BackoffConfig;
   readonly damping?: DampingConfig & { readonly enabled: boolean };
   readonly collisionDetectEstablished?: boolean;
+  /** DelayOpen (RFC 4271 §8.1.1): seconds to wait for the peer's OPEN before sending ours; 0/absent: off. */
+  readonly delayOpen?: number;
   /** Create outgoing sockets inside this network namespace (/var/run/netns/NAME). */
   readonly netns?: string;
 }
@@ -65,6 +67,7 @@ const MAX_RESTART_TIME = 0xfff;
 const MIN_NONZERO_HOLD = 3;
 const MAX_HOLD = 0xffff;
 const MAX_ASN = 0xffffffff;
+const MS_PER_S = 1000;
 
 export function parseRouterId(id: string): number {
   const parts = id.split('.');
@@ -145,6 +148,7 @@ export function fsmConfigOf(c: SessionConfig): PeerFsmConfig {
     autoRestart: true,
     passive: c.passive ?? false,
     collisionDetectEstablished: c.collisionDetectEstablished ?? false,
+    ...(c.delayOpen ? { delayOpenMs: c.delayOpen * MS_PER_S } : {}),
   };
 }
 
