@@ -3,6 +3,7 @@
 // Prints time, prefixes/s and peak RSS. Usage: node dist/bench/rib.js [prefixes] [attribute sets]
 import { AsPathSegmentType, Origin } from '../src/wire/constants.js';
 import { Rib, ipv4Key, type RouteAttributes } from '../src/rib/index.js';
+import { kubeRouterPolicies } from '../src/policy/index.js';
 
 const PREFIXES = Number(process.argv[2] ?? 1_000_000);
 const ATTR_SETS = Number(process.argv[3] ?? 50_000);
@@ -28,7 +29,20 @@ function mb(bytes: number): string {
   return `${(bytes / KIB / KIB).toFixed(0)} MB`;
 }
 
-const rib = new Rib({ asn: 65000, routerId: '10.0.0.1' });
+// KROUTE_BENCH_POLICY=kube-router: the generator's routes also go through kube-router's import policy (5 reject
+// statements with prefix and neighbour sets; everything here is accepted, so every statement is evaluated).
+const withPolicy = process.env['KROUTE_BENCH_POLICY'] === 'kube-router';
+const krPolicy = kubeRouterPolicies({
+  podCidrs: ['10.244.1.0/24'],
+  serviceVips: Array.from({ length: 1000 }, (_, i) => `10.96.${i >> 8}.${i & 255}`),
+  customImportReject: ['172.16.0.0/12'],
+  nodeIps: ['10.0.0.1', GENERATOR],
+  externalPeers: [MONITOR],
+  enableIbgp: true,
+  advertisePodCidr: true,
+  overrideNextHop: false,
+});
+const rib = new Rib({ asn: 65000, routerId: '10.0.0.1', ...(withPolicy ? { policy: { ...krPolicy, export: undefined } } : {}) });
 rib.addPeer({ address: GENERATOR, asn: 65001 });
 rib.addPeer({ address: MONITOR, asn: 65002 });
 rib.peerUp(GENERATOR, { routerId: 0x0a000002, localAddress: '10.0.0.1' });
@@ -70,7 +84,7 @@ const cpu = process.cpuUsage(cpu0);
 const seconds = (a: bigint, b: bigint): number => Number(b - a) / 1e9;
 const total = seconds(t0, t3);
 const peakRss = process.resourceUsage().maxRSS * KIB;
-console.log(`rib bench: ${PREFIXES} prefixes, ${updates.length} attribute sets`);
+console.log(`rib bench: ${PREFIXES} prefixes, ${updates.length} attribute sets${withPolicy ? ", kube-router import policy" : ''}`);
 console.log(`  ${events} best-path changes, ${sent} prefixes queued for the monitor in ${groups} attribute groups`);
 console.log(`  total ${total.toFixed(3)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(3)} s CPU, ${Math.round(PREFIXES / total).toLocaleString('en')} prefixes/s`);
 console.log(`  RSS before ${mb(rssBefore)}, peak RSS ${mb(peakRss)}, heap used now ${mb(process.memoryUsage().heapUsed)}`);
