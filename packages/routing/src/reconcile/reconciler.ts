@@ -68,6 +68,8 @@ export const DEFAULT_SYNC_PERIOD_MS = 60_000;
 /** The code reported when the tunnel backend (not the kernel) failed. */
 export const TUNNEL_ERROR_CODE = 'ETUNNEL';
 const MS_PER_S = 1000;
+/** Retry-book keys of rules (route keys never start with it). */
+const RULE_RETRY_PREFIX = 'rule|';
 
 export interface RouteReconcilerOptions {
   /** Work in this network namespace (name under /var/run/netns); default the current one. */
@@ -459,9 +461,9 @@ export class RouteReconciler {
 
   private onRetry(): void {
     this.retryTimer = undefined;
-    for (const key of this.retries.due(performance.now())) {
+    for (const key of this.retries.takeDue(performance.now())) {
       if (key === '*pass') this.requestFull('requested');
-      else if (key.startsWith('rule|')) this.rulesDirty = true;
+      else if (key.startsWith(RULE_RETRY_PREFIX)) this.rulesDirty = true;
       else {
         const { table, dst } = parseRouteKey(key);
         if (table === RT_TABLE_MAIN) this.dirtyPrefixes.add(dst);
@@ -469,8 +471,7 @@ export class RouteReconciler {
       }
     }
     this.schedule();
-    const next = this.retries.nextAt();
-    if (next !== undefined && next > performance.now()) this.armRetry(next);
+    this.armRetry(this.retries.nextAt());
   }
 
   // --- notifications ------------------------------------------------------------------------------------------------
@@ -682,6 +683,8 @@ export class RouteReconciler {
       const d = this.desired.get(key);
       if (d && !d.complete && !this.dryRun) continue;
       const kd = diffKey(key, d, this.mirror.get(key), !this.holding || this.programmed.has(key));
+      // Nothing to send: whatever failed here before has no reason to be retried.
+      if (kd.ops.length === 0) this.retries.succeed(key);
       if (kd.unchanged) counts.unchanged++;
       counts.held += kd.held;
       for (const op of kd.ops) ops.push(op);
@@ -885,7 +888,10 @@ export class RouteReconciler {
     if (!this.holding) {
       for (const [key, list] of this.ruleMirror) if (!wanted.has(key)) dels.push(...list);
     }
-    if (adds.length + dels.length === 0) return;
+    if (adds.length + dels.length === 0) {
+      this.retries.succeedWhere((key) => key.startsWith(RULE_RETRY_PREFIX));
+      return;
+    }
     const requests = [...dels.map((r) => deleteRuleRequest(toNetlinkRule(r))), ...adds.map((r) => newRuleRequest(toNetlinkRule(r)))];
     dels.forEach((r) => ruleChanges.push({ op: 'delete', from: r.from, description: describeRule('delete', toNetlinkRule(r)) }));
     adds.forEach((r) => ruleChanges.push({ op: 'add', from: r.from, description: describeRule('add', toNetlinkRule(r)) }));
@@ -912,14 +918,13 @@ export class RouteReconciler {
         }
         if (list.length === 0) this.ruleMirror.delete(key);
         else this.ruleMirror.set(key, list);
-        this.retries.succeed(`rule|${key}`);
+        this.retries.succeed(`${RULE_RETRY_PREFIX}${key}`);
         return;
       }
       counts.failed++;
       errors.push(errorOf(res.error));
       this.hooks.netlinkError?.(res.error);
-      this.rulesDirty = true;
-      this.armRetry(this.retries.fail(`rule|${key}`, errorOf(res.error), now));
+      this.armRetry(this.retries.fail(`${RULE_RETRY_PREFIX}${key}`, errorOf(res.error), now));
     });
   }
 }

@@ -49,21 +49,32 @@ export class RetryBook {
     this.failures.delete(key);
   }
 
+  succeedWhere(match: (key: string) => boolean): void {
+    for (const key of [...this.failures.keys()]) if (match(key)) this.failures.delete(key);
+  }
+
   has(key: string): boolean {
     return this.failures.has(key);
   }
 
-  /** Keys whose retry time has come. */
-  due(now: number): string[] {
+  /**
+   * Keys whose retry time has come; they count as being retried (no retry time) until the retry reports back with
+   * {@link fail} or {@link succeed}, so a timer armed on {@link nextAt} never spins on them.
+   */
+  takeDue(now: number): string[] {
     const out: string[] = [];
-    for (const f of this.failures.values()) if (f.nextAt <= now) out.push(f.key);
+    for (const f of this.failures.values()) {
+      if (f.nextAt > now) continue;
+      out.push(f.key);
+      f.nextAt = Number.POSITIVE_INFINITY;
+    }
     return out;
   }
 
-  /** The earliest retry time, if any failure is recorded. */
+  /** The earliest retry time of failures not being retried right now. */
   nextAt(): number | undefined {
     let min: number | undefined;
-    for (const f of this.failures.values()) if (min === undefined || f.nextAt < min) min = f.nextAt;
+    for (const f of this.failures.values()) if (f.nextAt !== Number.POSITIVE_INFINITY && (min === undefined || f.nextAt < min)) min = f.nextAt;
     return min;
   }
 
@@ -74,7 +85,7 @@ export class RetryBook {
       code: f.code,
       message: f.message,
       attempts: f.attempts,
-      nextAttemptInMs: Math.max(0, f.nextAt - now),
+      nextAttemptInMs: f.nextAt === Number.POSITIVE_INFINITY ? 0 : Math.max(0, f.nextAt - now),
     }));
   }
 
