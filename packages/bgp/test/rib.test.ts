@@ -347,6 +347,22 @@ describe('rib: iBGP and route reflection (RFC 4456)', () => {
     assert.equal(rib.collect(NONCLIENT, V4), null, 'non-client route is not reflected to non-clients');
   });
 
+  it('adding the first client turns on reflection for routes already in the table', () => {
+    const rib = newRib();
+    up(rib, IBGP_A, LOCAL_AS, 2);
+    up(rib, IBGP_B, LOCAL_AS, 3);
+    rib.collect(IBGP_B, V4);
+    rib.receive(IBGP_A, V4, P('10.1.0.0/16'), { origin: Origin.IGP, asPath: [], nextHop: IBGP_A });
+    assert.equal(rib.collect(IBGP_B, V4), null, 'split horizon');
+    rib.updatePeer({ address: IBGP_B, asn: LOCAL_AS, routeReflectorClient: true });
+    assert.equal(flat(rib.collect(IBGP_B, V4)).ann.get('10.1.0.0/16')!.originatorId, 2);
+    const CLIENT_C = '10.0.0.4';
+    up(rib, CLIENT_C, LOCAL_AS, 4, { rr: true });
+    rib.updatePeer({ address: IBGP_B, asn: LOCAL_AS });
+    rib.removePeer(CLIENT_C);
+    assert.deepEqual(flat(rib.collect(IBGP_B, V4)).wd, ['10.1.0.0/16'], 'no clients left: back to split horizon');
+  });
+
   it('refuses reflected loops: our router ID as ORIGINATOR_ID, our cluster ID in CLUSTER_LIST', () => {
     const rib = newRib({ clusterId: 42 });
     up(rib, IBGP_A, LOCAL_AS, 2, { rr: true });

@@ -163,7 +163,7 @@ export class Rib {
     this.reimport(s);
     if (rrChanged) {
       this.refreshReflector();
-      this.resyncAll();
+      this.resyncAll(); // the client flag changes what this peer gets and what its routes reach
     } else {
       for (const f of [0, 1] as const) if (s.established) s.fullSync[f] = true;
     }
@@ -178,10 +178,13 @@ export class Rib {
     this.refreshReflector();
   }
 
+  /** We reflect once any peer is a client; becoming (or ceasing to be) a reflector changes what iBGP peers get. */
   private refreshReflector(): void {
     let rr = false;
     for (const s of this.peers.values()) if (s.peer.rrClient) rr = true;
-    if (rr !== this.identity.isReflector) (this.identity as { isReflector: boolean }).isReflector = rr;
+    if (rr === this.identity.isReflector) return;
+    (this.identity as { isReflector: boolean }).isReflector = rr;
+    this.resyncAll();
   }
 
   /**
