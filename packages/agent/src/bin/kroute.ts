@@ -4,9 +4,8 @@ import { parseFlags, usageText } from '../config/flags.js';
 import { UsageError, EXIT_OK, EXIT_RUNTIME, EXIT_USAGE } from '../config/usage-error.js';
 import { CLI_COMMANDS, CliError, parseCliArgs, runCli, type CliCommand } from '../cli/commands.js';
 import { consoleLogger } from '../runtime/log.js';
-import { startAgent, resolveNodeName, clusterSourceFor } from '../runtime/main.js';
-import { KrouteAgent } from '../runtime/agent.js';
 import { VERSION } from '../runtime/version.js';
+// The agent's modules (speaker, netlink, Kubernetes client) load only when the agent runs, so CLI commands start fast.
 
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
@@ -29,6 +28,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (positionals.length > 0) throw new UsageError(positionals[0]!, undefined, 'unknown command (kroute neighbor|rib|routes|tunnels|lab, or flags)');
   const log = consoleLogger(options.verbosity);
+  const { startAgent, resolveNodeName, clusterSourceFor } = await import('../runtime/main.js');
+  const { KrouteAgent } = await import('../runtime/agent.js');
   if (options.cleanupConfig) {
     const agent = new KrouteAgent(options, { source: clusterSourceFor(options), log, nodeName: resolveNodeName(options), version: VERSION });
     await agent.cleanup();
