@@ -24,7 +24,7 @@ export {
   type DesiredTunnel,
   type TunnelEncap,
 } from './tunnel-spec.js';
-export { TunnelManager, type TunnelManagerOptions, type EnsureOutcome } from './tunnel-manager.js';
+export { TunnelManager, type TunnelManagerOptions, type EnsureOutcome, type TunnelLinkInfo } from './tunnel-manager.js';
 export { VTEP_MAC_OUI, VTEP_MAC_IPV4, VTEP_MAC_IPV6, vtepMac, vtepAddress } from './vtep.js';
 export {
   DEFAULT_VXLAN_DEVICE,

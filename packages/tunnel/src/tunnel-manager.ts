@@ -48,6 +48,19 @@ export interface TunnelManagerOptions {
 /** What ensure() did, for logs and the API (`kroute tunnels`). */
 export type EnsureOutcome = 'unchanged' | 'created' | 'recreated' | 'raised';
 
+/** An owned tunnel link as the kernel reports it (`GET /api/v1/tunnels`, `kroute tunnels`). */
+export interface TunnelLinkInfo {
+  name: string;
+  ifindex: number;
+  kind: string;
+  local?: string;
+  remote?: string;
+  encap: 'none' | 'fou' | 'gue';
+  encapPort?: number;
+  mtu?: number;
+  up: boolean;
+}
+
 export class TunnelManager implements TunnelBackend {
   readonly encap: TunnelEncap;
   readonly fouPort: number;
@@ -102,6 +115,26 @@ export class TunnelManager implements TunnelBackend {
       const owned = links.filter(isOwnedTunnel);
       for (const l of owned) await this.deleteLink(l);
       await this.releaseUnusedFouPorts(links.filter((l) => !owned.includes(l)));
+    });
+  }
+
+  /** The owned `tun-*` links now in the kernel. */
+  async list(): Promise<TunnelLinkInfo[]> {
+    const links = (await this.rtnl.listLinks()).filter(isOwnedTunnel);
+    return links.map((l) => {
+      const t = l.info?.tunnel;
+      const encap = t?.encap?.type ?? 'none';
+      return {
+        name: l.name,
+        ifindex: l.index,
+        kind: l.info?.kind ?? 'unknown',
+        ...(t?.local !== undefined ? { local: t.local } : {}),
+        ...(t?.remote !== undefined ? { remote: t.remote } : {}),
+        encap,
+        ...(encap !== 'none' && t?.encap?.dport !== undefined ? { encapPort: t.encap.dport } : {}),
+        ...(l.mtu !== undefined ? { mtu: l.mtu } : {}),
+        up: l.up === true,
+      };
     });
   }
 

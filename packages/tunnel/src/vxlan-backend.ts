@@ -8,6 +8,7 @@
 import { AF_INET, NetlinkError, NUD_PERMANENT, Rtnl, type DecodedLink, type IpFamily, type TunnelBackend, type TunnelEndpoint } from '@kroute/routing';
 import { canonicalAddress, familyOf } from './address.js';
 import { TunnelError } from './errors.js';
+import { getFdbEntry, getNeighbour } from './neighbour-get.js';
 import { Serial } from './serial.js';
 import { vtepAddress, vtepMac } from './vtep.js';
 import {
@@ -63,6 +64,10 @@ export class VxlanBackend implements TunnelBackend {
   private readonly rtnl: Rtnl;
   private readonly serial = new Serial();
   private closed = false;
+  /** VTEP IPs ensured per remote node IP (to drop former ones without reading every entry each time). */
+  private readonly vtepsByNode = new Map<string, string[]>();
+  /** The device's permanent neighbours by MAC when first needed (undefined: not read yet for this device). */
+  private startupEntries: Map<string, string[]> | undefined;
 
   constructor(options: VxlanBackendOptions) {
     this.device = options.device ?? DEFAULT_VXLAN_DEVICE;
@@ -98,6 +103,7 @@ export class VxlanBackend implements TunnelBackend {
       const dev = await this.rtnl.getLink(this.device);
       if (!dev) return;
       const kept = [...keep].map(canonicalAddress);
+      for (const node of [...this.vtepsByNode.keys()]) if (!kept.includes(node)) this.vtepsByNode.delete(node);
       const neighbours = (await this.rtnl.listNeighbours()).filter((n) => n.index === dev.index);
       for (const n of strayNeighbours(neighbours, kept)) await this.ignoreGone(this.rtnl.deleteNeighbour({ index: dev.index, address: n.address }));
       for (const e of strayFdbEntries(await this.rtnl.listFdbEntries(dev.index), kept)) {
@@ -111,6 +117,7 @@ export class VxlanBackend implements TunnelBackend {
     return this.serial.run(async () => {
       const dev = await this.rtnl.getLink(this.device);
       if (dev) await this.ignoreGone(this.rtnl.deleteLink({ index: dev.index }));
+      this.forgetEntries();
     });
   }
 
@@ -141,29 +148,50 @@ export class VxlanBackend implements TunnelBackend {
     const dev = await this.ensureDevice();
     const mac = vtepMac(nodeIP);
 
-    const neighbours = (await this.rtnl.listNeighbours()).filter((n) => n.index === dev.index);
+    // One lookup per entry, so a reconcile over all nodes stays linear in the number of nodes.
     for (const vtep of vteps) {
-      const n = neighbours.find((x) => x.address === vtep);
+      const n = await getNeighbour(this.rtnl, dev.index, vtep);
       if (n && neighbourMatches(n, mac)) continue;
       await this.rtnl.addNeighbour({ index: dev.index, address: vtep, lladdr: mac, state: NUD_PERMANENT }, 'replace');
     }
-    // The node's former VTEP IPs (its pod CIDR changed): same MAC, address no longer wanted.
-    for (const n of neighbours) {
-      if (n.lladdr?.toLowerCase() === mac && !vteps.includes(n.address)) {
-        await this.ignoreGone(this.rtnl.deleteNeighbour({ index: dev.index, address: n.address }));
-      }
-    }
+    await this.dropFormerVteps(dev.index, nodeIP, mac, vteps);
 
-    const fdb = (await this.rtnl.listFdbEntries(dev.index)).filter((e) => e.lladdr.toLowerCase() === mac);
-    let present = false;
-    for (const e of fdb) {
-      if (e.dst !== undefined && canonicalAddress(e.dst) === nodeIP) present = true;
-      else await this.ignoreGone(this.rtnl.deleteFdbEntry({ index: dev.index, lladdr: e.lladdr, ...(e.dst !== undefined ? { dst: e.dst } : {}) }));
+    const fdb = await getFdbEntry(this.rtnl, dev.index, mac);
+    if (!fdb || fdb.dst === undefined || canonicalAddress(fdb.dst) !== nodeIP) {
+      // Missing, or pointing elsewhere: remove every destination of this MAC, then add the one wanted.
+      if (fdb) {
+        for (const e of await this.rtnl.listFdbEntries(dev.index)) {
+          if (e.lladdr.toLowerCase() !== mac) continue;
+          await this.ignoreGone(this.rtnl.deleteFdbEntry({ index: dev.index, lladdr: e.lladdr, ...(e.dst !== undefined ? { dst: e.dst } : {}) }));
+        }
+      }
+      await this.rtnl.addFdbEntry({ index: dev.index, lladdr: mac, dst: nodeIP }, 'append');
     }
-    if (!present) await this.rtnl.addFdbEntry({ index: dev.index, lladdr: mac, dst: nodeIP }, 'append');
 
     const gateway = vteps.find((v) => familyOf(v) === this.family) ?? vteps[0]!;
     return { ifindex: dev.index, name: dev.name, gateway, onlink: true };
+  }
+
+  /**
+   * Removes neighbour entries for VTEP IPs the node no longer has (its pod CIDRs changed). What was ensured is
+   * remembered per node; for a node not yet ensured by this process, the device's entries as read once (the first
+   * time any node needs them) stand in, so leftovers from before a restart go too, without a dump per node.
+   */
+  private async dropFormerVteps(index: number, nodeIP: string, mac: string, vteps: readonly string[]): Promise<void> {
+    let before = this.vtepsByNode.get(nodeIP);
+    if (before === undefined) {
+      if (this.startupEntries === undefined) {
+        this.startupEntries = new Map();
+        for (const n of await this.rtnl.listNeighbours()) {
+          if (n.index !== index || n.lladdr === undefined || (n.state & NUD_PERMANENT) === 0) continue;
+          const key = n.lladdr.toLowerCase();
+          this.startupEntries.set(key, [...(this.startupEntries.get(key) ?? []), n.address]);
+        }
+      }
+      before = this.startupEntries.get(mac) ?? [];
+    }
+    for (const address of before) if (!vteps.includes(address)) await this.ignoreGone(this.rtnl.deleteNeighbour({ index, address }));
+    this.vtepsByNode.set(nodeIP, [...vteps]);
   }
 
   private async desired(): Promise<DesiredVxlan> {
@@ -182,6 +210,7 @@ export class VxlanBackend implements TunnelBackend {
       dev = undefined;
     }
     if (!dev) {
+      this.forgetEntries(); // a new device starts with no entries
       try {
         await this.rtnl.addLink(vxlanLink(want));
       } catch (e) {
@@ -203,6 +232,11 @@ export class VxlanBackend implements TunnelBackend {
     for (const a of this.localVteps) {
       if (!have.has(a)) await this.rtnl.addAddress({ index, address: a, nodad: true });
     }
+  }
+
+  private forgetEntries(): void {
+    this.vtepsByNode.clear();
+    this.startupEntries = undefined;
   }
 
   private async ignoreGone(p: Promise<void>): Promise<void> {

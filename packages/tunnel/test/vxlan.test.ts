@@ -3,7 +3,7 @@
 // the reconciler would install (added here through the netlink API). Runs for an IPv4 and an IPv6 underlay.
 import assert from 'node:assert/strict';
 import { AF_INET, AF_INET6, Rtnl, type IpFamily, type TunnelEndpoint } from '@kroute/routing';
-import { useLab, type Netns } from '@kroute/testkit';
+import { useLab, waitFor, type Netns } from '@kroute/testkit';
 import { DEFAULT_VXLAN_DEVICE, DEFAULT_VXLAN_PORT, VxlanBackend, overlayMtu, vtepMac } from '../src/index.js';
 import { ChangeWatch, tcpTransfer } from './helpers.js';
 
@@ -150,6 +150,15 @@ for (const plan of plans) {
     });
 
     it('changes nothing on a second ensure(), and repairs an entry deleted behind its back', async () => {
+      // The kernel finishes the device's IPv6 link-local DAD on its own a second or two after creation (a new-address
+      // and a new-route notification): wait for that, so that any event seen below is a change somebody made.
+      await waitFor(
+        async () => {
+          const [dev] = JSON.parse(await nodes[0]!.ip('-j', 'addr', 'show', 'dev', DEFAULT_VXLAN_DEVICE)) as { addr_info: { tentative?: boolean }[] }[];
+          return dev!.addr_info.length > 0 && dev!.addr_info.every((a) => a.tentative !== true);
+        },
+        { what: `${DEFAULT_VXLAN_DEVICE} addresses past DAD`, timeoutMs: 10_000 },
+      );
       // Only changes to the device and its entries count: pods' own neighbour entries on the bridge age by themselves.
       const watch = new ChangeWatch(nodes[0]!.name, endpoints[0]!.ifindex);
       try {
@@ -181,6 +190,30 @@ for (const plan of plans) {
       await backends[0]!.sweep(new Set([plan.underlay[1]!]));
       assert.deepEqual(await fdbOf(), [plan.underlay[1]]);
       assert.deepEqual(await neighOf(), [plan.podCidrs[1]!.split('/')[0]]);
+      await pods[0]!.exec('ping', [`-${v}`, '-c', '1', '-W', '2', plan.podAddr[1]!]);
+    });
+
+    it('replaces a node\'s VTEP entry when its pod CIDR changes, also across a restart', async () => {
+      const node3 = plan.underlay[2]!;
+      const [first, second, third] = v === 4 ? ['10.244.30.0/24', '10.244.31.0/24', '10.244.32.0/24'] : ['fd44:30::/64', 'fd44:31::/64', 'fd44:32::/64'];
+      const vtepsOf3 = async () =>
+        (JSON.parse(await nodes[0]!.ip('-j', 'neigh', 'show', 'dev', DEFAULT_VXLAN_DEVICE, 'nud', 'permanent')) as { dst: string; lladdr: string }[])
+          .filter((n) => n.lladdr === vtepMac(node3))
+          .map((n) => n.dst);
+      await backends[0]!.ensure(node3, { podCidrs: [first!] });
+      await backends[0]!.ensure(node3, { podCidrs: [second!] });
+      assert.deepEqual(await vtepsOf3(), [second!.split('/')[0]]);
+      // A new process (no memory of what it ensured) still finds and drops the former entry.
+      const restarted = new VxlanBackend({ netns: nodes[0]!.name, nodeIP: plan.underlay[0], underlay: 'eth0', localPodCidrs: [plan.podCidrs[0]] });
+      try {
+        const ep = await restarted.ensure(node3, { podCidrs: [third!] });
+        assert.equal(ep.gateway, third!.split('/')[0]);
+        assert.deepEqual(await vtepsOf3(), [third!.split('/')[0]]);
+        await restarted.sweep(new Set([plan.underlay[1]!]));
+        assert.deepEqual(await vtepsOf3(), []);
+      } finally {
+        restarted.close();
+      }
       await pods[0]!.exec('ping', [`-${v}`, '-c', '1', '-W', '2', plan.podAddr[1]!]);
     });
 

@@ -217,6 +217,16 @@ async function main(): Promise<void> {
   console.log(`MEASURED gue udp datagrams into b: ipv4 +${udpAfter[0]! - udpBefore[0]!} ipv6 +${udpAfter[1]! - udpBefore[1]!}`);
   assert.ok(udpAfter[0]! - udpBefore[0]! >= 2 && udpAfter[1]! - udpBefore[1]! >= 2, 'the pings arrived as UDP (GUE)');
 
+  // GUE links are left alone too on a second ensure(), and list() reports them.
+  const fouAgain = await watchLinks('a', async () => [await fou.managers[0]!.ensure(sides[0]!.peer4), await fou.managers[0]!.ensure(sides[0]!.peer6)]);
+  assert.deepEqual(fouAgain.result, [fou.endpoints[0]!.v4, fou.endpoints[0]!.v6]);
+  assert.deepEqual(fouAgain.events, [], 'a second ensure() changed GUE links');
+  const listed = (await fou.managers[0]!.list()).map((t) => `${t.name} ${t.kind} ${t.remote} ${t.encap}/${t.encapPort} up=${t.up}`).sort();
+  assert.deepEqual(listed, [
+    `${tunnelName(sides[0]!.peer4)} ipip ${sides[0]!.peer4} gue/${DEFAULT_FOU_PORT} up=true`,
+    `${tunnelName(sides[0]!.peer6)} ip6tnl ${sides[0]!.peer6} gue/${DEFAULT_FOU_PORT} up=true`,
+  ].sort());
+
   step('sweep (fou)');
   const m0 = fou.managers[0]!;
   await m0.ensure(ORPHAN);
