@@ -153,7 +153,13 @@ describe('reconciler: real kernel', function () {
     assert.deepEqual(rules4.map((r) => `${r.src}/${r.srclen}`), ['10.244.0.0/24']);
     assert.deepEqual(rules6.map((r) => `${r.src}/${r.srclen}`), ['fd00:244::/64']);
     assert.equal(tunnels.creations, 2);
-    assert.ok(rec.ownedRoutes().some((r) => r.table === 77 && r.kind === 'tunnel-host' && r.nextHops[0]?.dev === tun));
+    const owned = rec.ownedRoutes();
+    assert.ok(owned.some((r) => r.table === 77 && r.kind === 'tunnel-host' && r.nextHops[0]?.dev === tun));
+    const viaTunnel = owned.find((r) => r.prefix === '10.244.2.0/24');
+    assert.deepEqual(
+      viaTunnel && [viaTunnel.kind, viaTunnel.source, viaTunnel.nextHops[0]?.dev, viaTunnel.bgpNextHops],
+      ['via-tunnel', '10.0.0.1', tun, ['172.16.0.5']],
+    );
 
     // One prefix withdrawn: the tunnel and its host route stay for the other.
     rec.withdraw('10.244.2.0/24');
@@ -518,6 +524,18 @@ describe('reconciler: real kernel', function () {
       timeoutMs: 5000,
       intervalMs: 50,
     });
+  });
+});
+
+describe('reconciler: lifecycle', () => {
+  const lab = useLab('reclife');
+
+  it('a stopped reconciler refuses to resync instead of reporting a stale pass', async () => {
+    const t = await makeNode(lab(), 'lf');
+    const rec = new RouteReconciler({ netns: t.node.name, syncPeriodMs: 0 });
+    await rec.start();
+    rec.stop();
+    await assert.rejects(rec.resync(), /stopped/);
   });
 });
 
