@@ -155,6 +155,8 @@ describe('rib: receive, select, export', () => {
     assert.equal(r.loop, 'as-path-loop');
     assert.equal(r.received, 1);
     assert.equal(rib.locRibSize(V4), 0);
+    rib.receive(EBGP_A, V6, P('2001:db8::/32'), ATTRS);
+    assert.deepEqual(rib.peerCounts(EBGP_A), { received: 2, accepted: 1, advertised: 0 });
   });
 
   it('does not send a path to an eBGP peer whose AS is already in it', () => {

@@ -674,6 +674,12 @@ export class Rib {
     return this.state(address).adjIn[fam(family)].size;
   }
 
+  /** The REST API's per-neighbour prefix counters (all families): received (pre-policy), accepted, advertised. */
+  peerCounts(address: string): { received: number; accepted: number; advertised: number } {
+    const s = this.state(address);
+    return { received: s.peer.received, accepted: s.peer.accepted, advertised: s.adjOut[0].size + s.adjOut[1].size };
+  }
+
   staleCount(address: string, family: Family): number {
     return this.state(address).staleCount[fam(family)]!;
   }
