@@ -97,6 +97,21 @@ export class TunnelManager implements TunnelBackend {
     return this.serial.run(() => this.ensureNow(nextHop));
   }
 
+  /**
+   * `--dry-run`: the link towards `nextHop` if it exists and is right now; nothing is created or changed (an
+   * existing but wrong link would be recreated, so it is not reported as the endpoint).
+   */
+  async peek(nextHop: string): Promise<TunnelEndpoint | undefined> {
+    const remote = canonicalAddress(nextHop);
+    const family = familyOf(remote);
+    const local = this.local.get(family);
+    if (local === undefined) return undefined;
+    const want = desiredTunnel(remote, local, family, this.encap, this.fouPort);
+    const existing = await this.rtnl.getLink(want.name);
+    if (!existing || tunnelMismatch(existing, want) !== undefined) return undefined;
+    return { ifindex: existing.index, name: existing.name };
+  }
+
   /** Deletes owned `tun-*` links for next hops not in `keep`, then FOU ports no link uses any more. */
   sweep(keep: ReadonlySet<string>): Promise<void> {
     return this.serial.run(async () => {

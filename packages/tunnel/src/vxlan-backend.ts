@@ -97,6 +97,25 @@ export class VxlanBackend implements TunnelBackend {
     return this.serial.run(() => this.ensureNow(nextHop, remote));
   }
 
+  /**
+   * `--dry-run`: the endpoint towards the node at `nextHop` if the device is right and the node's neighbour and FDB
+   * entries are there (the gateway is then its VTEP IP found on the device); nothing is created or changed.
+   */
+  async peek(nextHop: string): Promise<TunnelEndpoint | undefined> {
+    const nodeIP = canonicalAddress(nextHop);
+    if (familyOf(nodeIP) !== this.family) return undefined;
+    const dev = await this.rtnl.getLink(this.device);
+    if (!dev || vxlanMismatch(dev, await this.desired()) !== undefined) return undefined;
+    const mac = vtepMac(nodeIP);
+    const fdb = await getFdbEntry(this.rtnl, dev.index, mac);
+    if (!fdb || fdb.dst === undefined || canonicalAddress(fdb.dst) !== nodeIP) return undefined;
+    const vteps = (await this.rtnl.listNeighbours())
+      .filter((n) => n.index === dev.index && neighbourMatches(n, mac))
+      .map((n) => n.address);
+    const gateway = vteps.find((v) => familyOf(v) === this.family) ?? vteps[0];
+    return gateway === undefined ? undefined : { ifindex: dev.index, name: dev.name, gateway, onlink: true };
+  }
+
   /** Removes neighbour and FDB entries of remote nodes not in `keep` (node IPs); the device stays. */
   sweep(keep: ReadonlySet<string>): Promise<void> {
     return this.serial.run(async () => {

@@ -164,6 +164,9 @@ for (const plan of plans) {
       try {
         const again = await backends[0]!.ensure(plan.underlay[1]!, { podCidrs: [plan.podCidrs[1]!] });
         assert.deepEqual(again, endpoints[0]);
+        // --dry-run's read-only view agrees, and knows nothing of a node never ensured.
+        assert.deepEqual(await backends[0]!.peek(plan.underlay[1]!), endpoints[0]);
+        assert.equal(await backends[0]!.peek(plan.underlay[2]!), undefined);
         assert.deepEqual(await watch.settle(), []);
         await nodes[0]!.ip('neigh', 'del', plan.podCidrs[1]!.split('/')[0]!, 'dev', DEFAULT_VXLAN_DEVICE);
         await nodes[0]!.exec('bridge', ['fdb', 'del', vtepMac(plan.underlay[1]), 'dev', DEFAULT_VXLAN_DEVICE, 'dst', plan.underlay[1]!]);

@@ -192,6 +192,9 @@ async function main(): Promise<void> {
   assert.deepEqual(again.result, [ipip.endpoints[0]!.v4, ipip.endpoints[0]!.v6]);
   assert.deepEqual(again.events, [], 'a second ensure() changed links');
   assert.equal(ipip.managers[0]!.lastOutcome.get(tunnelName(sides[0]!.peer4)), 'unchanged');
+  assert.deepEqual(await ipip.managers[0]!.peek(sides[0]!.peer6), ipip.endpoints[0]!.v6, 'peek() sees the right link');
+  assert.equal(await ipip.managers[0]!.peek(ORPHAN), undefined, 'peek() creates nothing');
+  assert.equal((await linkNames('a')).includes(tunnelName(ORPHAN)), false);
   // The monitor does see link changes (so the empty list above means something): a link set down, then ensure()
   // raising it again without recreating it.
   const raised = await watchLinks('a', async () => {
@@ -201,6 +204,20 @@ async function main(): Promise<void> {
   assert.ok(raised.events.length >= 2, `down and up seen: ${raised.events.join('; ')}`);
   assert.equal(raised.result.ifindex, ipip.endpoints[0]!.v4.ifindex);
   assert.equal(ipip.managers[0]!.lastOutcome.get(tunnelName(sides[0]!.peer4)), 'raised');
+
+  step('endpoint mismatch');
+  // A stale link under the right name but towards another remote (say, left by an older configuration): ensure()
+  // recreates it towards the right one. Made here through netlink directly, as something other than the manager.
+  const stale = tunnelName(sides[0]!.peer4);
+  await withRtnl('a', async (rtnl) => {
+    await rtnl.deleteLink({ name: stale });
+    await rtnl.addLink({ name: stale, info: { kind: 'ipip', tunnel: { local: sides[0]!.me4, remote: '10.0.0.77' } } });
+  });
+  assert.equal(await ipip.managers[0]!.peek(sides[0]!.peer4), undefined, 'peek() does not offer a wrong link');
+  const fixed = await ipip.managers[0]!.ensure(sides[0]!.peer4);
+  assert.equal(ipip.managers[0]!.lastOutcome.get(stale), 'recreated');
+  assert.equal((await linkOf('a', stale)).info?.tunnel?.remote, sides[0]!.peer4);
+  ipip.endpoints[0]!.v4 = fixed;
   close(ipip);
 
   step('switch ipip -> fou');
