@@ -1,6 +1,6 @@
 // The decision process, table-driven: one case per tie-breaker, each checked in both argument orders.
 import assert from 'node:assert/strict';
-import { AsPathSegmentType, Origin } from '../src/wire/constants.js';
+import { AsPathSegmentType, Origin, WellKnownCommunity } from '../src/wire/constants.js';
 import { AttrTable, Path, Peer, explainPreference, selectBest, type DecisionOptions, type DecisionStep, type RouteAttributes } from '../src/rib/index.js';
 
 const LOCAL_AS = 65000;
@@ -35,6 +35,12 @@ interface Case {
 
 const cases: Case[] = [
   { name: 'a locally originated path beats a learned one', better: { local: true, attrs: { localPref: 100 } }, worse: { attrs: { localPref: 500 } }, step: 'local' },
+  {
+    name: 'a path without LLGR_STALE beats one with it, whatever LOCAL_PREF (RFC 9494 §4.3)',
+    better: { attrs: { localPref: 10 } },
+    worse: { attrs: { localPref: 500, communities: [WellKnownCommunity.LLGR_STALE] } },
+    step: 'llgr-stale',
+  },
   { name: 'higher LOCAL_PREF', better: { attrs: { localPref: 200 } }, worse: { attrs: { localPref: 100 } }, step: 'local-pref' },
   { name: 'missing LOCAL_PREF counts as 100', better: { attrs: { localPref: 101 } }, worse: {}, step: 'local-pref' },
   { name: 'shorter AS_PATH', better: { attrs: { asPath: [seq(65001)] } }, worse: { attrs: { asPath: [seq(65001, 65002)] } }, step: 'as-path-length' },

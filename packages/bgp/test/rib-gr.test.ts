@@ -1,6 +1,6 @@
 // Graceful restart (RFC 4724) bookkeeping with a fake clock, and MRAI batching.
 import assert from 'node:assert/strict';
-import { AsPathSegmentType, Origin } from '../src/wire/constants.js';
+import { AsPathSegmentType, Origin, WellKnownCommunity } from '../src/wire/constants.js';
 import type { Family } from '../src/wire/types.js';
 import { MraiTimer, ReceivingRestart, Rib, SelectionDeferral, formatPrefix, parsePrefix, type PrefixKey, type RouteAttributes } from '../src/rib/index.js';
 
@@ -129,6 +129,63 @@ function flat(u: ReturnType<Rib['collect']>): string[] {
   for (const g of u?.announced ?? []) for (const p of g.prefixes) out.push(`+${formatPrefix(p)}`);
   return out.sort();
 }
+
+describe('long-lived graceful restart (RFC 9494)', () => {
+  const LLGR_PEER = '203.0.113.9';
+  const STALE_SECONDS = 3600;
+
+  it('keeps paths past the restart time as LLGR_STALE: least preferred, only sent to LLGR peers, NO_LLGR deleted', () => {
+    const { rib, clock } = setup();
+    rib.addPeer({ address: LLGR_PEER, asn: 65009 });
+    rib.peerUp(LLGR_PEER, { routerId: 9, localAddress: '203.0.113.1', longLivedGr: true });
+    rib.collect(LLGR_PEER, V4);
+    rib.collect(LLGR_PEER, V6);
+    rib.receive(PEER, V4, P('10.3.0.0/16'), { ...ATTRS, communities: [WellKnownCommunity.NO_LLGR] });
+    rib.collect(OTHER, V4);
+    rib.collect(LLGR_PEER, V4);
+    const gr = new ReceivingRestart();
+    rib.peerDown(PEER, { families: gr.down(clock.now, { restartTimeSeconds: RESTART_SECONDS, preserved: [V4, V6] }) });
+    clock.advance(RESTART_SECONDS * 1000);
+    const flush = gr.longLived(clock.now, STALE_SECONDS, [V4]);
+    assert.deepEqual(flush, [V6], 'IPv6 had no LLGR: swept now');
+    assert.equal(gr.phase, 'long-lived');
+    assert.equal(gr.deadline, clock.now + STALE_SECONDS * 1000);
+    for (const f of flush) rib.sweepStale(PEER, f);
+    assert.equal(rib.enterLongLivedStale(PEER, [V4]), 2, '10.1 and 10.2 kept; 10.3 (NO_LLGR) deleted');
+    const best = rib.bestPath(V4, parsePrefix('10.1.0.0/16')).best!;
+    assert.ok(best.attrs!.attrs.communities!.includes(WellKnownCommunity.LLGR_STALE));
+    assert.deepEqual(flat(rib.collect(OTHER, V4)), ['-10.1.0.0/16', '-10.2.0.0/16', '-10.3.0.0/16'], 'not sent to a peer without LLGR');
+    const toLlgr = rib.collect(LLGR_PEER, V4)!;
+    assert.deepEqual(flat(toLlgr), ['+10.1.0.0/16', '+10.2.0.0/16', '-10.3.0.0/16']);
+    assert.ok(toLlgr.announced.every((g) => g.attrs.attrs.communities!.includes(WellKnownCommunity.LLGR_STALE)));
+    // A fresh path wins even with a lower LOCAL_PREF: LLGR_STALE is least preferred.
+    rib.receive(OTHER, V4, P('10.1.0.0/16'), { origin: Origin.IGP, asPath: [], nextHop: OTHER, localPref: 10 });
+    assert.equal(rib.bestPath(V4, parsePrefix('10.1.0.0/16')).best!.peer.address, OTHER);
+    clock.advance(STALE_SECONDS * 1000);
+    assert.deepEqual(gr.tick(clock.now), [V4]);
+    assert.equal(rib.restartTimerExpired(PEER), 2);
+    assert.equal(rib.staleCount(PEER, V4), 0);
+  });
+
+  it('a returning peer replaces LLGR-stale paths and End-of-RIB sweeps the rest', () => {
+    const { rib, clock } = setup();
+    const gr = new ReceivingRestart();
+    rib.peerDown(PEER, { families: gr.down(clock.now, { restartTimeSeconds: RESTART_SECONDS, preserved: [V4] }) });
+    clock.advance(RESTART_SECONDS * 1000);
+    gr.longLived(clock.now, STALE_SECONDS, [V4]);
+    rib.enterLongLivedStale(PEER, [V4]);
+    assert.deepEqual(gr.up([V4]), []);
+    assert.equal(gr.phase, 'awaiting-eor');
+    rib.peerUp(PEER, { routerId: 1 }, [V4]);
+    rib.receive(PEER, V4, P('10.1.0.0/16'), ATTRS);
+    const fresh = rib.bestPath(V4, parsePrefix('10.1.0.0/16')).best!;
+    assert.equal(fresh.stale, false);
+    assert.equal(fresh.attrs!.llgrStale, false);
+    assert.ok(gr.endOfRib(V4));
+    assert.equal(rib.endOfRib(PEER, V4), 1);
+    assert.equal(rib.locRibSize(V4), 1);
+  });
+});
 
 describe('graceful restart: restarting speaker (RFC 4724 §4.1)', () => {
   it('defers selection until End-of-RIB from every GR peer', () => {

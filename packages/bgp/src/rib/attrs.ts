@@ -29,6 +29,10 @@ export class AttrSet {
   /** RFC 1997 well-known communities that restrict export. */
   readonly noAdvertise: boolean;
   readonly noExport: boolean;
+  /** RFC 9494 §4.3: carries LLGR_STALE, so it is least preferred and goes only to LLGR-capable peers. */
+  readonly llgrStale: boolean;
+  /** RFC 9494 §4.2: carries NO_LLGR, so it is deleted instead of kept long-lived stale. */
+  readonly noLlgr: boolean;
 
   constructor(
     readonly id: number,
@@ -47,6 +51,8 @@ export class AttrSet {
     this.noAdvertise = c !== undefined && c.includes(WellKnownCommunity.NO_ADVERTISE);
     this.noExport =
       c !== undefined && (c.includes(WellKnownCommunity.NO_EXPORT) || c.includes(WellKnownCommunity.NO_EXPORT_SUBCONFED));
+    this.llgrStale = c !== undefined && c.includes(WellKnownCommunity.LLGR_STALE);
+    this.noLlgr = c !== undefined && c.includes(WellKnownCommunity.NO_LLGR);
   }
 }
 

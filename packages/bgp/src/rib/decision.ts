@@ -1,6 +1,7 @@
 // The decision process (RFC 4271 §9.1.2), by elimination so MED (compared only within a neighbour AS) stays
 // well-defined with three or more paths. Steps, in order:
 //   0. a locally originated path beats every learned one (we have no weight; this is the documented stand-in);
+//      then a path without LLGR_STALE beats one with it (RFC 9494 §4.3: long-lived stale is least preferred);
 //   1. highest LOCAL_PREF; 2. shortest AS_PATH (AS_SET = 1, confederation segments 0); 3. lowest ORIGIN;
 //   4. lowest MED among paths from the same neighbour AS (or all paths with alwaysCompareMed);
 //   5. eBGP over iBGP;  -- the paths left here form the ECMP set --
@@ -20,6 +21,7 @@ export interface DecisionOptions {
 
 export type DecisionStep =
   | 'local'
+  | 'llgr-stale'
   | 'local-pref'
   | 'as-path-length'
   | 'origin'
@@ -92,6 +94,7 @@ export function selectBest(paths: Path[], opts: DecisionOptions = {}): number {
   let n = paths.length;
   if (n <= 1) return n;
   n = keepMin(paths, n, (p) => (p.peer.local ? 0 : 1));
+  n = keepMin(paths, n, (p) => (p.attrs!.llgrStale ? 1 : 0));
   n = keepMin(paths, n, (p) => -p.attrs!.localPref);
   n = keepMin(paths, n, (p) => p.attrs!.asPathLength);
   n = keepMin(paths, n, (p) => p.attrs!.origin);
@@ -116,6 +119,7 @@ export function explainPreference(a: Path, b: Path, opts: DecisionOptions = {}):
   const arr = [a, b];
   const steps: Array<[DecisionStep, (p: Path) => number]> = [
     ['local', (p) => (p.peer.local ? 0 : 1)],
+    ['llgr-stale', (p) => (p.attrs!.llgrStale ? 1 : 0)],
     ['local-pref', (p) => -p.attrs!.localPref],
     ['as-path-length', (p) => p.attrs!.asPathLength],
     ['origin', (p) => p.attrs!.origin],

@@ -58,6 +58,8 @@ export function mayExport(best: Path, to: Peer, me: LocalIdentity): boolean {
   const a = best.attrs!;
   if (a.noAdvertise) return false; // RFC 1997
   if (!to.ibgp && a.noExport) return false; // RFC 1997 (NO_EXPORT_SUBCONFED too: no confederations here)
+  // RFC 9494 §4.5: LLGR_STALE paths only go to peers that understand them (we do not use the iBGP exception).
+  if (a.llgrStale && !to.llgr) return false;
   if (!from.local && from.ibgp && to.ibgp) {
     // RFC 4271 §9.2.1 split horizon, relaxed by RFC 4456 §6 for a reflector: from a client to everyone,
     // from a non-client only to clients.

@@ -4,7 +4,7 @@ import type { Family } from '../wire/types.js';
 
 const MS_PER_SECOND = 1000;
 
-export type ReceivingPhase = 'up' | 'restarting' | 'awaiting-eor' | 'down';
+export type ReceivingPhase = 'up' | 'restarting' | 'long-lived' | 'awaiting-eor' | 'down';
 
 /**
  * Receiving-speaker side for one peer (RFC 4724 §4.2): the peer went down gracefully; its paths are stale until it
@@ -46,7 +46,7 @@ export class ReceivingRestart {
    */
   up(stillPreserved: Iterable<Family> | null): Family[] {
     this.deadline = undefined;
-    if (this.phase !== 'restarting') {
+    if (this.phase !== 'restarting' && this.phase !== 'long-lived') {
       this.phase = 'up';
       return [];
     }
@@ -64,9 +64,28 @@ export class ReceivingRestart {
     return true;
   }
 
+  /**
+   * RFC 9494 §4.2: the restart timer expired and the peer had advertised long-lived GR for `families` with this
+   * stale time. Those families stay (Rib.enterLongLivedStale marks their paths); returns the other waiting
+   * families, whose stale paths must be deleted now. A stale time of 0 keeps nothing.
+   */
+  longLived(now: number, staleTimeSeconds: number, families: Iterable<Family>): Family[] {
+    const keep = new Set(staleTimeSeconds > 0 ? families : []);
+    const flush = [...this.waiting].filter((f) => !keep.has(f));
+    for (const f of flush) this.waiting.delete(f);
+    if (this.waiting.size === 0) {
+      this.phase = 'down';
+      this.deadline = undefined;
+    } else {
+      this.phase = 'long-lived';
+      this.deadline = now + staleTimeSeconds * MS_PER_SECOND;
+    }
+    return flush;
+  }
+
   /** The caller's timer fired: the families whose stale paths must be deleted (all of them, once expired). */
   tick(now: number): Family[] {
-    if (this.phase !== 'restarting' || this.deadline === undefined || now < this.deadline) return [];
+    if ((this.phase !== 'restarting' && this.phase !== 'long-lived') || this.deadline === undefined || now < this.deadline) return [];
     const all = [...this.waiting];
     this.waiting.clear();
     this.deadline = undefined;

@@ -29,6 +29,8 @@ export interface PeerSession {
   readonly localAddressV6?: string;
   /** RFC 6793: both sides speak 4-octet AS numbers (false: export goes through splitAs4Path). */
   readonly fourOctetAs?: boolean;
+  /** RFC 9494: the peer advertised the LLGR capability (it may be sent LLGR_STALE paths). */
+  readonly longLivedGr?: boolean;
 }
 
 export class Peer {
@@ -38,6 +40,8 @@ export class Peer {
   localAddress: string | undefined;
   localAddressV6: string | undefined;
   fourOctetAs = true;
+  /** RFC 9494: the peer advertised long-lived graceful restart. */
+  llgr = false;
   /** Prefixes received (pre-policy, all families), for max-prefix. */
   received = 0;
   /** Prefixes accepted by import policy (all families). */

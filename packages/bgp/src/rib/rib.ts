@@ -1,7 +1,7 @@
 // The speaker's pure core: Adj-RIB-In (pre- and post-policy) per peer, the Loc-RIB, Adj-RIB-Out per peer, and the
 // update state between them. No sockets, no timers: the speaker feeds it received routes and session events, and
 // pulls best-path changes and per-peer outbound updates. Time comes from an injected clock (path ages only).
-import { Origin } from '../wire/constants.js';
+import { Origin, WellKnownCommunity } from '../wire/constants.js';
 import type { Family } from '../wire/types.js';
 import type { PolicyConfig } from '../policy/types.js';
 import { PolicyEngine, type CompiledChain } from '../policy/engine.js';
@@ -198,6 +198,7 @@ export class Rib {
     s.peer.localAddress = session.localAddress;
     s.peer.localAddressV6 = session.localAddressV6;
     s.peer.fourOctetAs = session.fourOctetAs !== false;
+    s.peer.llgr = session.longLivedGr === true;
     s.established = true;
     // Cached results embed the session's next-hop-self address and, for reflected paths, the source's router ID.
     s.exportChain = this.engine.chain('export', s.peer);
@@ -260,6 +261,40 @@ export class Rib {
     const f = fam(family);
     if (s.staleCount[f] === 0) return 0;
     return this.flush(s, f, true);
+  }
+
+  /**
+   * RFC 9494 §4.2: the restart timer expired and the peer advertised long-lived GR for these families. Their stale
+   * paths stay, now carrying LLGR_STALE (least preferred, sent only to LLGR peers), except those marked NO_LLGR,
+   * which are deleted. Import policy sees the paths again with the community attached. Returns how many remain.
+   * Stale paths of other families are the caller's to sweep (sweepStale / restartTimerExpired).
+   */
+  enterLongLivedStale(address: string, families: Iterable<Family>): number {
+    const s = this.state(address);
+    let kept = 0;
+    for (const family of families) {
+      const f = fam(family);
+      const loc = this.loc[f];
+      const adj = s.adjIn[f];
+      adj.forEach((p, idx) => {
+        if (!p.stale) return;
+        if (p.pre.noLlgr) {
+          adj.delete(idx);
+          s.staleCount[f]--;
+          this.dropPath(s, loc, idx, p);
+          return;
+        }
+        kept++;
+        if (p.pre.llgrStale) return;
+        p.pre = this.attrs.derive(p.pre, { communities: [...(p.pre.attrs.communities ?? []), WellKnownCommunity.LLGR_STALE] });
+        const loop = inboundLoop(p.pre, s.peer, this.identity);
+        const post = loop !== null ? null : s.importChain!.evaluate(family, loc.index.keyOf(idx), p.pre, address);
+        const old = p.attrs;
+        p.attrs = post;
+        if (old !== null || post !== null) this.replaced(s.peer, loc, idx, p, old, post);
+      });
+    }
+    return kept;
   }
 
   /** The restart timer expired before the peer came back (RFC 4724 §4.2): delete all its stale paths. */
