@@ -131,8 +131,8 @@ export class RouteReconciler {
   /** What each key of the batch in flight will look like (null: deleted), to recognise our own changes' echoes. */
   private expectedInFlight: Map<string, KernelRoute | null> | undefined;
   // Work queue.
-  private readonly dirtyPrefixes = new Set<string>();
-  private readonly dirtyKeys = new Set<string>();
+  private dirtyPrefixes = new Set<string>();
+  private dirtyKeys = new Set<string>();
   private rulesDirty = false;
   private fullReasons: ResyncReason[] = [];
   private running: Promise<void> | undefined;
@@ -561,10 +561,10 @@ export class RouteReconciler {
     const reasons = work.full ? work.reasons : [];
     for (const r of reasons) this.hooks.resync?.(r);
 
-    const prefixes = new Set(this.dirtyPrefixes);
-    const keys = new Set(this.dirtyKeys);
-    this.dirtyPrefixes.clear();
-    this.dirtyKeys.clear();
+    const prefixes = this.dirtyPrefixes;
+    const keys = this.dirtyKeys;
+    this.dirtyPrefixes = new Set();
+    this.dirtyKeys = new Set();
     const doRules = this.rulesDirty || work.full;
     this.rulesDirty = false;
 
