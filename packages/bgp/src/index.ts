@@ -8,3 +8,5 @@ export type {
 export { parseCommunity, parseLargeCommunity, COMMUNITY_NAMES } from './policy/community.js';
 // The TCP transport (sockets, TCP-MD5, TTL/GTSM, backpressure), as a namespace: its names are generic.
 export * as transport from './transport/index.js';
+// The speaker: the library API (BgpSpeaker, its options, events and plain-data query results).
+export * from './speaker/index.js';
