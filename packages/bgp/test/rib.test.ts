@@ -449,5 +449,7 @@ describe('rib: replacing policies', () => {
     assert.deepEqual(flat(rib.collect(EBGP_B, V4)).wd, ['10.1.0.0/16']);
     rib.updatePeer({ address: EBGP_B, asn: 65002, exportPolicies: ['p'], exportDefault: 'reject' });
     assert.deepEqual(flat(rib.collect(EBGP_B, V4)).wd, ['10.2.0.0/16']);
+    assert.throws(() => rib.updatePeer({ address: EBGP_B, asn: 65002, exportPolicies: ['missing'] }), RibError);
+    assert.deepEqual(rib.peer(EBGP_B).spec.exportPolicies, ['p'], 'a rejected update changes nothing');
   });
 });

@@ -155,9 +155,13 @@ export class Rib {
     const s = this.state(spec.address);
     if (spec.asn !== s.peer.asn) throw new RibError(`peer ${spec.address}: changing the AS needs removePeer + addPeer`);
     const rrChanged = s.peer.rrClient !== (spec.routeReflectorClient === true);
+    // Compile against the new spec first: an unknown policy name throws before anything changes.
+    const probe = new Peer(spec, this.opts.asn);
+    const importChain = this.engine.chain('import', probe);
+    const exportChain = this.engine.chain('export', probe);
     s.peer.spec = spec;
-    s.importChain = this.engine.chain('import', s.peer);
-    s.exportChain = this.engine.chain('export', s.peer);
+    s.importChain = importChain;
+    s.exportChain = exportChain;
     s.exportCache[0].clear();
     s.exportCache[1].clear();
     this.reimport(s);
