@@ -79,7 +79,6 @@ export class KrouteAgent {
   private syncTimer: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private syncing: Promise<void> = Promise.resolve();
-  private grReleaseTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly onChange = () => this.scheduleSync();
   private readonly onProblem = (msg: string) => this.deps.log.warn(`cluster state: ${msg}`);
@@ -106,7 +105,6 @@ export class KrouteAgent {
     this.phase = 'stopping';
     clearInterval(this.syncTimer);
     clearTimeout(this.debounce);
-    clearTimeout(this.grReleaseTimer);
     this.deps.source.off('change', this.onChange);
     this.deps.source.off('problem', this.onProblem);
     await this.syncing.catch(() => undefined);
@@ -272,6 +270,7 @@ export class KrouteAgent {
     if (diff.add.length + diff.remove.length > 0) {
       this.deps.log.info(`advertising ${paths.length} paths (+${diff.add.length} -${diff.remove.length})`);
     }
+    await this.startSpeaker();
 
     for (const p of problems) if (!this.problems.includes(p)) this.deps.log.warn(p);
     this.problems = problems;
@@ -337,22 +336,34 @@ export class KrouteAgent {
       this.deps.log.info(`peer ${c.address}: ${c.from} → ${c.to}${c.reason ? ` (${c.reason})` : ''}`);
     });
     speaker.on('warning', (m) => this.deps.log.warn(m));
-    await speaker.start();
-    this.speaker = speaker;
-    this.identity = id;
-    this.deps.log.info(`BGP speaker AS ${id.asn} router ID ${id.routerId} listening on ${id.listen || '(none)'} port ${this.options.bgpPort}${restarting ? ' (graceful restart: restarting, forwarding state kept)' : ''}`);
     if (restarting) {
-      // RFC 4724 §4.1: the old routes stay until the new table is complete, at the latest after the deferral time.
-      this.grReleaseTimer = setTimeout(() => {
+      // RFC 4724 §4.1: the old kernel routes stay until the new table is complete (End-of-RIB from every GR peer, or
+      // the deferral timer, both tracked by the speaker); then only what no peer re-sent is swept.
+      speaker.once('selectionDeferralEnded', () => {
         void this.reconciler?.releaseSweep().then(
-          () => this.deps.log.info('graceful restart: deferral over, stale kernel routes swept'),
+          () => this.deps.log.info('graceful restart: selection deferral over, stale kernel routes swept'),
           (e: unknown) => this.deps.log.warn(`graceful restart sweep: ${(e as Error).message}`),
         );
-      }, this.options.bgpGracefulRestartDeferralTimeMs);
+      });
     }
+    this.speaker = speaker;
+    this.speakerStarted = false;
+    this.identity = id;
+    this.restarting = restarting;
+  }
+
+  /** Starts the speaker once its peers are configured: a restarting speaker defers selection for exactly those peers. */
+  private async startSpeaker(): Promise<void> {
+    if (!this.speaker || this.speakerStarted) return;
+    await this.speaker.start();
+    this.speakerStarted = true;
+    const id = this.identity!;
+    this.deps.log.info(`BGP speaker AS ${id.asn} router ID ${id.routerId} listening on ${id.listen || '(none)'} port ${this.options.bgpPort}${this.restarting ? ' (graceful restart: restarting, forwarding state kept)' : ''}`);
   }
 
   private preservedFamilies: Array<'ipv4-unicast' | 'ipv6-unicast'> = [];
+  private speakerStarted = false;
+  private restarting = false;
 
   /** Creates the reconciler and tunnel backend once, and keeps overlay settings and pod CIDRs current. */
   private async ensureDataPlane(ipv4: string | undefined, ipv6: string | undefined, podCidrs: readonly string[]): Promise<void> {
