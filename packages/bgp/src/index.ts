@@ -10,3 +10,6 @@ export { parseCommunity, parseLargeCommunity, COMMUNITY_NAMES } from './policy/c
 export * as transport from './transport/index.js';
 // The speaker: the library API (BgpSpeaker, its options, events and plain-data query results).
 export * from './speaker/index.js';
+// The session layer for embedders that drive sessions themselves: the RFC 4271 FSM (sans-IO) and the Session object.
+export * from './fsm/index.js';
+export * from './session/index.js';
