@@ -4,27 +4,21 @@
 import { Origin, WellKnownCommunity } from '../wire/constants.js';
 import type { Family } from '../wire/types.js';
 import type { PolicyConfig } from '../policy/types.js';
-import { PolicyEngine, type CompiledChain } from '../policy/engine.js';
+import { PolicyEngine } from '../policy/engine.js';
 import { mergeAs4Path } from './as-path.js';
 import { AttrTable, type AttrSet, type RouteAttributes } from './attrs.js';
 import type { DecisionOptions } from './decision.js';
 import { RibError } from './errors.js';
-import {
-  exportAttributes,
-  inboundLoop,
-  mayExport,
-  nextHopSelf,
-  parseClusterId,
-  sanitizeInbound,
-  type LocalIdentity,
-} from './export-rules.js';
-import { IndexMap } from './index-map.js';
+import { inboundLoop, parseClusterId, sanitizeInbound, type LocalIdentity } from './export-rules.js';
 import { LocRib } from './loc-rib.js';
+import { EVENTS_READER, Outbound, type BestPathListener, type OutboundUpdate } from './outbound.js';
+import { PeerState } from './peer-state.js';
 import { Path, Peer, type PeerSession, type PeerSpec } from './path.js';
 import { parseIpv4, type PrefixKey } from './prefix.js';
 
+export type { AnnouncedGroup, BestPathListener, OutboundUpdate } from './outbound.js';
+
 export const FAMILIES: readonly Family[] = ['ipv4-unicast', 'ipv6-unicast'];
-const EVENTS_READER = '\u0000best-path-events';
 const MS_PER_SECOND = 1000;
 /** The address of the pseudo-peer that owns locally originated paths. */
 export const LOCAL_PEER = 'local';
@@ -55,46 +49,6 @@ export interface ReceiveResult {
   readonly loop: string | null;
 }
 
-export interface AnnouncedGroup {
-  readonly attrs: AttrSet;
-  readonly prefixes: PrefixKey[];
-}
-
-/** What to send one peer for one family, grouped by attribute set so the packer can fill UPDATEs. */
-export interface OutboundUpdate {
-  readonly family: Family;
-  readonly withdrawn: PrefixKey[];
-  readonly announced: AnnouncedGroup[];
-  /** RFC 4724 §2: this batch completes the initial table; send End-of-RIB after it. */
-  readonly endOfRib: boolean;
-}
-
-export type BestPathListener = (key: PrefixKey, best: Path | undefined, ecmp: readonly Path[]) => void;
-
-interface FullScan {
-  /** 0: Loc-RIB indices; 1: the Adj-RIB-Out keys as they were when phase 0 ended. */
-  phase: 0 | 1;
-  pos: number;
-  outKeys: number[] | null;
-}
-
-class PeerState {
-  readonly adjIn: [IndexMap<Path>, IndexMap<Path>] = [new IndexMap(), new IndexMap()];
-  readonly adjOut: [IndexMap<AttrSet>, IndexMap<AttrSet>] = [new IndexMap(), new IndexMap()];
-  established = false;
-  readonly fullSync = [false, false];
-  /** A full pass in progress (collect() with a limit resumes it). */
-  readonly scan: [FullScan | null, FullScan | null] = [null, null];
-  readonly eorPending = [false, false];
-  readonly staleCount = [0, 0];
-  readonly exportCache: [Map<number | string, AttrSet>, Map<number | string, AttrSet>] = [new Map(), new Map()];
-  importChain: CompiledChain | null = null;
-  exportChain: CompiledChain | null = null;
-  constructor(readonly peer: Peer) {}
-}
-
-const MAX_EXPORT_CACHE = 1 << 18;
-
 export class Rib {
   readonly attrs = new AttrTable();
   readonly identity: LocalIdentity;
@@ -103,8 +57,7 @@ export class Rib {
   private readonly local: PeerState;
   private engine: PolicyEngine;
   private readonly clock: () => number;
-  private stamps: [Uint32Array, Uint32Array] = [new Uint32Array(0), new Uint32Array(0)];
-  private generation = 0;
+  private readonly outbound: Outbound;
   private deferred = false;
   private readonly opts: RibOptions;
 
@@ -120,6 +73,7 @@ export class Rib {
     this.loc = [new LocRib('ipv4-unicast', opts), new LocRib('ipv6-unicast', opts)];
     if (opts.bestPathEvents !== false) for (const l of this.loc) l.log.open(EVENTS_READER);
     this.engine = new PolicyEngine(this.attrs, opts.policy ?? {});
+    this.outbound = new Outbound(this.loc, this.identity, this.attrs);
     this.clock = opts.clock ?? (() => 0);
     this.local = new PeerState(new Peer({ address: LOCAL_PEER, asn: opts.asn }, opts.asn, true));
     this.local.peer.routerId = routerId;
@@ -526,18 +480,7 @@ export class Rib {
   hasPending(address: string): boolean {
     const s = this.peers.get(address);
     if (s === undefined || !s.established || this.deferred) return false;
-    return FAMILIES.some((_family, f) => s.fullSync[f] || s.scan[f] !== null || this.loc[f]!.log.pending(address) > 0);
-  }
-
-  private stamp(f: 0 | 1): Uint32Array {
-    const bound = this.loc[f].index.bound;
-    if (this.stamps[f].length < bound) {
-      const next = new Uint32Array(Math.max(bound, this.stamps[f].length * 2));
-      next.set(this.stamps[f]);
-      this.stamps[f] = next;
-    }
-    this.generation = (this.generation + 1) >>> 0 || 1;
-    return this.stamps[f];
+    return this.outbound.hasPending(s);
   }
 
   /**
@@ -549,107 +492,7 @@ export class Rib {
   collect(address: string, family: Family, maxPrefixes = Number.POSITIVE_INFINITY): OutboundUpdate | null {
     const s = this.state(address);
     if (!s.established || this.deferred) return null;
-    const f = fam(family);
-    const loc = this.loc[f];
-    const withdrawn: PrefixKey[] = [];
-    const groups = new Map<AttrSet, PrefixKey[]>();
-    const stamps = this.stamp(f);
-    const gen = this.generation;
-    const adjOut = s.adjOut[f];
-    const index = loc.index;
-    let budget = maxPrefixes;
-    const visit = (idx: number): void => {
-      if (stamps[idx] === gen) return;
-      stamps[idx] = gen;
-      const want = this.desired(s, f, idx);
-      const had = adjOut.get(idx);
-      if (want === had) return;
-      const key = index.keyOf(idx);
-      if (want === null) {
-        if (had === undefined) return;
-        adjOut.delete(idx);
-        index.release(idx);
-        withdrawn.push(key);
-        budget--;
-        return;
-      }
-      if (had === undefined) index.retain(idx);
-      adjOut.set(idx, want);
-      let g = groups.get(want);
-      if (g === undefined) groups.set(want, (g = []));
-      g.push(key);
-      budget--;
-    };
-    if (s.fullSync[f]) {
-      // A full pass: every Loc-RIB prefix, then every prefix in Adj-RIB-Out (to withdraw what export no longer
-      // allows). Changes during a pass stay in the log and are read once it is done.
-      s.fullSync[f] = false;
-      loc.log.skip(address);
-      loc.log.compact();
-      s.scan[f] = { phase: 0, pos: 0, outKeys: null };
-    }
-    let endOfRib = false;
-    const scan = s.scan[f];
-    if (scan !== null) {
-      if (scan.phase === 0) {
-        const bound = index.bound;
-        while (scan.pos < bound && budget > 0) {
-          const idx = scan.pos++;
-          if (loc.best(idx) !== undefined) visit(idx);
-        }
-        if (scan.pos >= bound) {
-          scan.phase = 1;
-          scan.pos = 0;
-          scan.outKeys = adjOut.keys();
-        }
-      }
-      if (scan.phase === 1) {
-        const keys = scan.outKeys!;
-        while (scan.pos < keys.length && budget > 0) visit(keys[scan.pos++]!);
-        if (scan.pos >= keys.length) {
-          s.scan[f] = null;
-          endOfRib = s.eorPending[f]!;
-          s.eorPending[f] = false;
-        }
-      }
-    }
-    if (s.scan[f] === null && budget > 0) {
-      loc.log.read(address, (idx) => {
-        if (budget <= 0) return false;
-        visit(idx);
-        return true;
-      });
-    }
-    if (withdrawn.length === 0 && groups.size === 0 && !endOfRib) return null;
-    const announced: AnnouncedGroup[] = [];
-    for (const [attrs, prefixes] of groups) announced.push({ attrs, prefixes });
-    return { family, withdrawn, announced, endOfRib };
-  }
-
-  /** The attribute set export would send `s` for prefix idx now, or null (withdrawn / not advertised). */
-  private desired(s: PeerState, f: 0 | 1, idx: number): AttrSet | null {
-    const best = this.loc[f].best(idx);
-    if (best === undefined || !mayExport(best, s.peer, this.identity)) return null;
-    const family = FAMILIES[f]!;
-    const chain = s.exportChain!;
-    let post: AttrSet | null = best.attrs!;
-    let modified = 0;
-    if (!chain.passThrough) {
-      post = chain.evaluate(family, this.loc[f].index.keyOf(idx), post, s.peer.address, nextHopSelf(s.peer, family));
-      if (post === null) return null;
-      modified = chain.modified;
-    }
-    const from = best.peer;
-    const reflect = !from.local && from.ibgp && s.peer.ibgp;
-    const ck: number | string = reflect ? `${post.id}/${modified}/${from.address}` : post.id * 16 + modified * 2 + (from.local ? 1 : 0);
-    const cache = s.exportCache[f];
-    let out = cache.get(ck);
-    if (out === undefined) {
-      if (cache.size > MAX_EXPORT_CACHE) cache.clear();
-      out = exportAttributes(this.attrs, post, modified, from, s.peer, family, this.identity);
-      cache.set(ck, out);
-    }
-    return out;
+    return this.outbound.collect(s, family, maxPrefixes);
   }
 
   /**
@@ -657,21 +500,7 @@ export class Rib {
    * and its ECMP set. The ECMP array is only valid during the callback. Nothing is reported while deferred.
    */
   drainBestPathChanges(family: Family, fn: BestPathListener): number {
-    if (this.deferred) return 0;
-    const f = fam(family);
-    const loc = this.loc[f];
-    if (!loc.log.has(EVENTS_READER)) return 0;
-    const stamps = this.stamp(f);
-    const gen = this.generation;
-    const single: Path[] = [];
-    let n = 0;
-    loc.log.read(EVENTS_READER, (idx) => {
-      if (stamps[idx] === gen) return;
-      stamps[idx] = gen;
-      n++;
-      fn(loc.index.keyOf(idx), loc.best(idx), loc.ecmpSet(idx, single));
-    });
-    return n;
+    return this.deferred ? 0 : this.outbound.drainBestPathChanges(family, fn);
   }
 
   // -------------------------------------------------------------------------------------------------------------
