@@ -530,6 +530,23 @@ describe('reconciler: real kernel', function () {
 describe('reconciler: lifecycle', () => {
   const lab = useLab('reclife');
 
+  it('runs a full pass every sync period (--injected-routes-sync-period) and repairs what no notification showed', async () => {
+    const t = await makeNode(lab(), 'pd');
+    const reasons: ResyncReason[] = [];
+    const rec = new RouteReconciler({ netns: t.node.name, syncPeriodMs: 300, hooks: { resync: (r) => reasons.push(r) } });
+    try {
+      rec.setPath(via('10.244.1.0/24', '10.0.0.3'));
+      await rec.start();
+      // A monitor that misses a deletion (simulated: the mirror is told nothing) is corrected by the timer's re-dump.
+      (rec as unknown as { monitor: RtnlMonitor }).monitor.removeAllListeners('event');
+      await t.node.ip('route', 'del', '10.244.1.0/24');
+      await waitFor(async () => (await kernelRoutes(t.node, '4')).length === 1, { what: 'route restored by the periodic pass', timeoutMs: 5000, intervalMs: 50 });
+      assert.ok(reasons.filter((r) => r === 'periodic').length >= 1);
+    } finally {
+      rec.stop();
+    }
+  });
+
   it('a stopped reconciler refuses to resync instead of reporting a stale pass', async () => {
     const t = await makeNode(lab(), 'lf');
     const rec = new RouteReconciler({ netns: t.node.name, syncPeriodMs: 0 });

@@ -393,6 +393,13 @@ export class RouteReconciler {
     return out.sort((a, b) => a.table - b.table || (a.prefix < b.prefix ? -1 : a.prefix > b.prefix ? 1 : 0));
   }
 
+  /** How many owned routes are in the kernel now (for `kube_router_host_routes_synced`), without building the list. */
+  get ownedRouteCount(): number {
+    let n = 0;
+    for (const [, routes] of this.mirror.entries()) n += routes.length;
+    return n;
+  }
+
   /** The current plan of a prefix, if it has a path. */
   planOf(prefix: string): RoutePlan | undefined {
     return this.plans.get(canonicalPrefix(prefix));
