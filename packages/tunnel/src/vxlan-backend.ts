@@ -30,13 +30,15 @@ import { MAX_IFNAME_LENGTH } from './naming.js';
 
 const IPV4_HOST_BITS = 32;
 const IPV6_HOST_BITS = 128;
+/** fe80::/10 as the kernel's addresses print (RFC 4291 §2.5.6); link-local addresses are the kernel's own. */
+const IPV6_LINK_LOCAL_PREFIX = 'fe80:';
 
 export interface VxlanBackendOptions {
   /** This node's underlay IP: the VTEP source address, and where remote nodes send to. */
   nodeIP: string;
   /** The underlay interface (name or index) holding `nodeIP`. */
   underlay: string | number;
-  /** This node's pod CIDRs: their network addresses go on the device as its VTEP IPs. */
+  /** This node's pod CIDRs: their network addresses go on the device as its VTEP IPs (omitted: addresses unmanaged). */
   localPodCidrs?: readonly string[];
   /** Default 1. */
   vni?: number;
@@ -245,11 +247,20 @@ export class VxlanBackend implements TunnelBackend {
     return dev;
   }
 
+  /**
+   * This node's VTEP IPs on the device, and no others: the device is kroute's, so any other global address on it is
+   * a former VTEP (the node's pod CIDR changed). The kernel's IPv6 link-local address stays.
+   */
   private async ensureLocalVteps(index: number): Promise<void> {
+    // Without pod CIDRs configured the addresses are not managed (removing the last IPv4 one would flush routes).
     if (this.localVteps.length === 0) return;
-    const have = new Set((await this.rtnl.listAddresses()).filter((a) => a.index === index).map((a) => a.address));
+    const have = (await this.rtnl.listAddresses()).filter((a) => a.index === index && !a.address.startsWith(IPV6_LINK_LOCAL_PREFIX));
+    // Add before removing: when a device loses its last IPv4 address the kernel flushes every route through it.
     for (const a of this.localVteps) {
-      if (!have.has(a)) await this.rtnl.addAddress({ index, address: a, nodad: true });
+      if (!have.some((h) => h.address === a)) await this.rtnl.addAddress({ index, address: a, nodad: true });
+    }
+    for (const a of have) {
+      if (!this.localVteps.includes(a.address)) await this.ignoreGone(this.rtnl.deleteAddress({ index, address: a.address }));
     }
   }
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { AF_INET, AF_INET6, Rtnl, type IpFamily, type TunnelEndpoint } from '@kroute/routing';
 import { useLab, waitFor, type Netns } from '@kroute/testkit';
-import { DEFAULT_VXLAN_DEVICE, DEFAULT_VXLAN_PORT, VxlanBackend, overlayMtu, vtepMac } from '../src/index.js';
+import { DEFAULT_VXLAN_DEVICE, DEFAULT_VXLAN_PORT, VxlanBackend, overlayMtu, underlayMtu, vtepMac } from '../src/index.js';
 import { ChangeWatch, tcpTransfer } from './helpers.js';
 
 const KROUTE_PROTO = 17;
@@ -114,6 +114,10 @@ for (const plan of plans) {
       assert.equal(dev!.mtu, 1500 - (v === 4 ? 50 : 70));
       assert.equal(dev!.address, vtepMac(plan.underlay[0]));
       assert.ok(dev!.flags.includes('UP'));
+      const addrs = JSON.parse(await n1!.ip('-j', 'addr', 'show', 'dev', DEFAULT_VXLAN_DEVICE)) as { addr_info: { local: string; prefixlen: number; scope: string }[] }[];
+      const global = addrs[0]!.addr_info.filter((a) => a.scope === 'global').map((a) => `${a.local}/${a.prefixlen}`);
+      assert.deepEqual(global, [`${plan.podCidrs[0]!.split('/')[0]}/${v === 4 ? 32 : 128}`], 'this node\'s VTEP IP on the device');
+      assert.equal(await underlayMtu(plan.underlay[0], { netns: n1!.name }), 1500);
       const neigh = JSON.parse(await n1!.ip('-j', 'neigh', 'show', 'dev', DEFAULT_VXLAN_DEVICE)) as { dst: string; lladdr: string; state: string[] }[];
       assert.deepEqual(neigh.map((n) => [n.dst, n.lladdr, n.state]), [[plan.podCidrs[1]!.split('/')[0], vtepMac(plan.underlay[1]), ['PERMANENT']]]);
       const fdb = JSON.parse((await n1!.exec('bridge', ['-j', 'fdb', 'show', 'dev', DEFAULT_VXLAN_DEVICE])).stdout) as { mac: string; dst?: string; state: string }[];
@@ -196,13 +200,17 @@ for (const plan of plans) {
       await pods[0]!.exec('ping', [`-${v}`, '-c', '1', '-W', '2', plan.podAddr[1]!]);
     });
 
-    it('replaces a node\'s VTEP entry when its pod CIDR changes, also across a restart', async () => {
+    it('follows pod CIDR changes (remote VTEP entries, this node\'s VTEP address), also across a restart', async () => {
       const node3 = plan.underlay[2]!;
       const [first, second, third] = v === 4 ? ['10.244.30.0/24', '10.244.31.0/24', '10.244.32.0/24'] : ['fd44:30::/64', 'fd44:31::/64', 'fd44:32::/64'];
       const vtepsOf3 = async () =>
         (JSON.parse(await nodes[0]!.ip('-j', 'neigh', 'show', 'dev', DEFAULT_VXLAN_DEVICE, 'nud', 'permanent')) as { dst: string; lladdr: string }[])
           .filter((n) => n.lladdr === vtepMac(node3))
           .map((n) => n.dst);
+      const localVteps = async () =>
+        (JSON.parse(await nodes[0]!.ip('-j', 'addr', 'show', 'dev', DEFAULT_VXLAN_DEVICE)) as { addr_info: { local: string; prefixlen: number; scope: string }[] }[])[0]!
+          .addr_info.filter((a) => a.scope === 'global')
+          .map((a) => `${a.local}/${a.prefixlen}`);
       await backends[0]!.ensure(node3, { podCidrs: [first!] });
       await backends[0]!.ensure(node3, { podCidrs: [second!] });
       assert.deepEqual(await vtepsOf3(), [second!.split('/')[0]]);
@@ -214,6 +222,17 @@ for (const plan of plans) {
         assert.deepEqual(await vtepsOf3(), [third!.split('/')[0]]);
         await restarted.sweep(new Set([plan.underlay[1]!]));
         assert.deepEqual(await vtepsOf3(), []);
+        // This node's own VTEP follows its pod CIDR too: a backend configured with another one moves the address.
+        const moved = v === 4 ? '10.244.99.0/24' : 'fd44:99::/64';
+        const other = new VxlanBackend({ netns: nodes[0]!.name, nodeIP: plan.underlay[0], underlay: 'eth0', localPodCidrs: [moved] });
+        try {
+          await other.ensure(plan.underlay[1]!, { podCidrs: [plan.podCidrs[1]!] });
+          assert.deepEqual(await localVteps(), [`${moved.split('/')[0]}/${v === 4 ? 32 : 128}`]);
+        } finally {
+          other.close();
+        }
+        await backends[0]!.ensure(plan.underlay[1]!, { podCidrs: [plan.podCidrs[1]!] });
+        assert.deepEqual(await localVteps(), [`${plan.podCidrs[0]!.split('/')[0]}/${v === 4 ? 32 : 128}`]);
       } finally {
         restarted.close();
       }
