@@ -239,6 +239,22 @@ for (const plan of plans) {
       await pods[0]!.exec('ping', [`-${v}`, '-c', '1', '-W', '2', plan.podAddr[1]!]);
     });
 
+    it('follows an underlay MTU change in place, without recreating the device', async () => {
+      const node = nodes[0]!;
+      const mtuOf = async () => (JSON.parse(await node.ip('-j', 'link', 'show', 'dev', DEFAULT_VXLAN_DEVICE)) as { mtu: number }[])[0]!.mtu;
+      try {
+        await node.ip('link', 'set', 'eth0', 'mtu', '9000');
+        const ep = await backends[0]!.ensure(plan.underlay[1]!, { podCidrs: [plan.podCidrs[1]!] });
+        assert.equal(ep.ifindex, endpoints[0]!.ifindex);
+        assert.equal(await mtuOf(), overlayMtu(9000, 'vxlan', plan.family));
+        assert.equal(await backends[0]!.mtu(), overlayMtu(9000, 'vxlan', plan.family));
+      } finally {
+        await node.ip('link', 'set', 'eth0', 'mtu', '1500');
+      }
+      await backends[0]!.ensure(plan.underlay[1]!, { podCidrs: [plan.podCidrs[1]!] });
+      assert.equal(await mtuOf(), overlayMtu(1500, 'vxlan', plan.family));
+    });
+
     it('cleanup() removes the device and its entries and nothing else', async () => {
       const node = nodes[0]!;
       const before = JSON.parse(await node.ip('-j', 'link', 'show')) as { ifname: string }[];
