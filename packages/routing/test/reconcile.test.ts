@@ -507,6 +507,31 @@ describe('reconciler: real kernel', function () {
     assert.deepEqual(rec.failing(), []);
   });
 
+  it('never overwrites a route of another protocol in its slot: EEXIST is reported and retried with backoff', async () => {
+    const t = await makeNode(lab(), `r${++n}`);
+    await t.node.ip('route', 'add', '10.244.5.0/24', 'via', '10.0.0.4', 'proto', 'static');
+    const reasons: ResyncReason[] = [];
+    const errors: NetlinkError[] = [];
+    const rec = new RouteReconciler({
+      netns: t.node.name,
+      syncPeriodMs: 0,
+      retryInitialMs: 100,
+      overlay: SUBNET_IPIP,
+      hooks: { resync: (r) => reasons.push(r), netlinkError: (e) => errors.push(e) },
+    });
+    open.push(rec);
+    rec.setPath(via('10.244.5.0/24', '10.0.0.3'));
+    rec.setPath(via('10.244.1.0/24', '10.0.0.3'));
+    const report = await rec.start();
+    assert.deepEqual(report.errors.map((e) => e.code), ['EEXIST']);
+    await sleep(1000);
+    assert.match(await t.node.ip('route', 'show', '10.244.5.0/24'), /via 10\.0\.0\.4 .*proto static/);
+    assert.deepEqual((await kernelRoutes(t.node, '4')).map((r) => r.dst), ['10.244.1.0/24']);
+    // One re-dump to rule out a route of ours the mirror missed, then only backoff retries (100, 200, 400 ms...).
+    assert.deepEqual(reasons, ['startup', 'requested']);
+    assert.ok(errors.length >= 3 && errors.length <= 6, `retried ${errors.length} times in a second`);
+  });
+
   it('a failing tunnel leaves its routes alone, is reported, and is retried', async () => {
     const t = await makeNode(lab(), `r${++n}`);
     const tunnels = new FakeTunnels(t.node);

@@ -61,7 +61,7 @@ import { routeRequest } from './requests.js';
 import { RetryBook } from './retry.js';
 import { registerRouteTable, type RtTablesOptions } from './rt-tables.js';
 
-const { ESRCH, ENOENT } = osConstants.errno;
+const { ESRCH, ENOENT, EEXIST } = osConstants.errno;
 
 /** kube-router's `--injected-routes-sync-period` default. */
 export const DEFAULT_SYNC_PERIOD_MS = 60_000;
@@ -181,6 +181,8 @@ export class RouteReconciler {
     });
     this.monitor.on('event', (e: RtnlEvent) => this.onEvent(e));
     this.monitor.on('error', (e: Error) => this.hooks.error?.(e));
+    // Lost answers on the request socket leave the outcome of changes unknown: re-dump.
+    this.rtnl.socket.on('overflow', () => this.requestFull('overflow'));
     const period = this.options.syncPeriodMs ?? DEFAULT_SYNC_PERIOD_MS;
     if (period > 0) {
       this.syncTimer = setInterval(() => this.requestFull('periodic'), period);
@@ -879,6 +881,9 @@ export class RouteReconciler {
       errors.push(errorOf(res.error));
       this.hooks.netlinkError?.(res.error);
       this.armRetry(this.retries.fail(op.key, errorOf(res.error), now));
+      // The slot is taken: by a route of ours the mirror missed (re-dump once to find out), or by someone else's
+      // route, which we never overwrite (then only the backoff retries).
+      if (res.error.errno === EEXIST && this.retries.attempts(op.key) === 1) this.requestFull('requested');
     });
   }
 

@@ -53,6 +53,11 @@ export class RetryBook {
     for (const key of [...this.failures.keys()]) if (match(key)) this.failures.delete(key);
   }
 
+  /** Failed attempts so far of `key` (0 when it is not failing). */
+  attempts(key: string): number {
+    return this.failures.get(key)?.attempts ?? 0;
+  }
+
   has(key: string): boolean {
     return this.failures.has(key);
   }
