@@ -22,17 +22,17 @@ describe("kube-router's BGP policies on kroute's engine", () => {
     assert.deepEqual(sets.prefixSets!['defaultroutedefinedset'], [{ prefix: '0.0.0.0/0', masklenMin: 0, masklenMax: 0 }]);
     assert.deepEqual(sets.neighborSets!['iBGPpeerset'], ['10.0.0.1/32', '10.0.0.2/32'], 'includes self, as kube-router does');
     assert.deepEqual(sets.neighborSets!['allpeerset'], ['10.0.0.1/32', '10.0.0.2/32']);
-    assert.equal(sets.neighborSets!['externalpeerset'], undefined, 'empty sets are not created');
-    assert.deepEqual(stmts(r, 'kube_router_export'), [{
+    assert.deepEqual(sets.neighborSets!['externalpeerset'], [], 'empty, and never referenced');
+    assert.deepEqual(stmts(r, 'kube_router_export1'), [{
       name: 'podcidrdefinedsetiBGPpeerset',
-      conditions: { prefixSet: { name: 'podcidrdefinedset', match: 'any' }, neighborSet: { name: 'iBGPpeerset', match: 'any' } },
+      conditions: { prefixSet: { name: 'podcidrdefinedset' }, neighborSet: { name: 'iBGPpeerset' } },
       actions: { route: 'accept' },
     }]);
-    assert.deepEqual(r.config.export, { policies: ['kube_router_export'], defaultAction: 'reject' });
-    assert.deepEqual(stmts(r, 'kube_router_import').map((s) => s.name), [
+    assert.deepEqual(r.config.export, { policies: ['kube_router_export1'], defaultAction: 'reject' });
+    assert.deepEqual(stmts(r, 'kube_router_import1').map((s) => s.name), [
       'servicevipsdefinedsetallpeerset', 'defaultroutedefinedsetallpeerset', 'defaultroutedefinedsetv6allpeerset']);
-    for (const s of stmts(r, 'kube_router_import')) assert.deepEqual(s.actions, { route: 'reject' });
-    assert.deepEqual(r.config.import, { policies: ['kube_router_import'], defaultAction: 'accept' });
+    for (const s of stmts(r, 'kube_router_import1')) assert.deepEqual(s.actions, { route: 'reject' });
+    assert.deepEqual(r.config.import, { policies: ['kube_router_import1'], defaultAction: 'accept' });
   });
 
   it('external peers: VIPs and (with --advertise-pod-cidr) the pod CIDR, with prepend, communities and next-hop-self', () => {
@@ -40,7 +40,7 @@ describe("kube-router's BGP policies on kroute's engine", () => {
       ...BASE, externalPeerIps: ['10.0.0.254'], overrideNexthop: true,
       self: self({ 'kube-router.io/path-prepend.as': '65000', 'kube-router.io/path-prepend.repeat-n': '2', 'kube-router.io/node.bgp.communities': '65000:100, no-export, 4294967295, bad:x' }),
     });
-    const ex = stmts(r, 'kube_router_export');
+    const ex = stmts(r, 'kube_router_export1');
     assert.deepEqual(ex.map((s) => s.name), ['podcidrdefinedsetiBGPpeerset', 'servicevipsdefinedsetexternalpeerset', 'podcidrdefinedsetexternalpeerset']);
     assert.deepEqual(ex[1]!.actions, {
       route: 'accept', asPrepend: { asn: 65000, repeat: 2 },
@@ -51,12 +51,12 @@ describe("kube-router's BGP policies on kroute's engine", () => {
     assert.match(r.problems[0]!.message, /node-a: annotation kube-router.io\/node.bgp.communities: "bad:x"/);
     assert.deepEqual(r.config.definedSets!.neighborSets!['allpeerset'], ['10.0.0.254/32', '10.0.0.1/32', '10.0.0.2/32']);
     const noPod = kubeRouterPolicies({ ...BASE, externalPeerIps: ['10.0.0.254'], advertisePodCidr: false });
-    assert.deepEqual(stmts(noPod, 'kube_router_export').map((s) => s.name), ['podcidrdefinedsetiBGPpeerset', 'servicevipsdefinedsetexternalpeerset']);
+    assert.deepEqual(stmts(noPod, 'kube_router_export1').map((s) => s.name), ['podcidrdefinedsetiBGPpeerset', 'servicevipsdefinedsetexternalpeerset']);
   });
 
   it('path prepend needs both annotations', () => {
     const r = kubeRouterPolicies({ ...BASE, externalPeerIps: ['10.0.0.254'], self: self({ 'kube-router.io/path-prepend.as': '65000' }) });
-    assert.equal(stmts(r, 'kube_router_export')[1]!.actions!.asPrepend, undefined);
+    assert.equal(stmts(r, 'kube_router_export1')[1]!.actions!.asPrepend, undefined);
     assert.match(r.problems[0]!.message, /path-prepend.repeat-n/);
   });
 
@@ -72,12 +72,12 @@ describe("kube-router's BGP policies on kroute's engine", () => {
     assert.deepEqual(ps['customimportrejectdefinedset'], [{ prefix: '10.10.0.0/16', masklenMin: 16, masklenMax: 32 }]);
     assert.deepEqual(ps['customimportrejectdefinedsetv6'], [{ prefix: 'fd10::/48', masklenMin: 48, masklenMax: 128 }]);
     assert.deepEqual(r.config.definedSets!.neighborSets!['externalpeersetv6'], ['fd00::254/128']);
-    assert.deepEqual(stmts(r, 'kube_router_export').map((s) => s.name), [
+    assert.deepEqual(stmts(r, 'kube_router_export1').map((s) => s.name), [
       'podcidrdefinedsetiBGPpeerset', 'podcidrdefinedsetv6iBGPpeerset',
       'servicevipsdefinedsetexternalpeerset', 'servicevipsdefinedsetv6externalpeerset', 'podcidrdefinedsetexternalpeerset', 'podcidrdefinedsetv6externalpeerset',
       'servicevipsdefinedsetexternalpeersetv6', 'servicevipsdefinedsetv6externalpeersetv6', 'podcidrdefinedsetexternalpeersetv6', 'podcidrdefinedsetv6externalpeersetv6',
     ]);
-    assert.deepEqual(stmts(r, 'kube_router_import').map((s) => s.name), [
+    assert.deepEqual(stmts(r, 'kube_router_import1').map((s) => s.name), [
       'servicevipsdefinedsetallpeerset', 'servicevipsdefinedsetv6allpeerset', 'defaultroutedefinedsetallpeerset', 'defaultroutedefinedsetv6allpeerset', 'customimportrejectdefinedsetallpeerset', 'customimportrejectdefinedsetv6allpeerset',
       'servicevipsdefinedsetallpeersetv6', 'servicevipsdefinedsetv6allpeersetv6', 'defaultroutedefinedsetallpeersetv6', 'defaultroutedefinedsetv6allpeersetv6', 'customimportrejectdefinedsetallpeersetv6', 'customimportrejectdefinedsetv6allpeersetv6',
     ]);
@@ -85,13 +85,13 @@ describe("kube-router's BGP policies on kroute's engine", () => {
 
   it('IPv6-only nodes use the v6 iBGP peer set (kube-router names the empty v4 set)', () => {
     const r = kubeRouterPolicies({ ...BASE, primaryFamily: 6, podCidrs: ['fd00:244::/64'], serviceVips: [], nodeIps: ['fd00::1', 'fd00::2'] });
-    assert.deepEqual(stmts(r, 'kube_router_export').map((s) => s.name), ['podcidrdefinedsetv6iBGPpeersetv6']);
+    assert.deepEqual(stmts(r, 'kube_router_export1').map((s) => s.name), ['podcidrdefinedsetv6iBGPpeersetv6']);
   });
 
   it('iBGP disabled: no iBGP peer set and no iBGP statement', () => {
     const r = kubeRouterPolicies({ ...BASE, enableIbgp: false, externalPeerIps: ['10.0.0.254'] });
-    assert.equal(r.config.definedSets!.neighborSets!['iBGPpeerset'], undefined);
-    assert.deepEqual(stmts(r, 'kube_router_export').map((s) => s.name), ['servicevipsdefinedsetexternalpeerset', 'podcidrdefinedsetexternalpeerset']);
+    assert.deepEqual(r.config.definedSets!.neighborSets!['iBGPpeerset'], []);
+    assert.deepEqual(stmts(r, 'kube_router_export1').map((s) => s.name), ['servicevipsdefinedsetexternalpeerset', 'podcidrdefinedsetexternalpeerset']);
   });
 
   it('route reflector servers get no policy at all', () => {

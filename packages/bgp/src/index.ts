@@ -6,6 +6,7 @@ export type {
   RouteAction, SetCondition, SetOperation, Statement,
 } from './policy/types.js';
 export { parseCommunity, parseLargeCommunity, COMMUNITY_NAMES } from './policy/community.js';
+export { kubeRouterPolicies, type KubeRouterPolicyInput } from './policy/kube-router.js';
 // The TCP transport (sockets, TCP-MD5, TTL/GTSM, backpressure), as a namespace: its names are generic.
 export * as transport from './transport/index.js';
 // The speaker: the library API (BgpSpeaker, its options, events and plain-data query results).

@@ -28,6 +28,12 @@ export interface KubeRouterPolicyInput {
   readonly routeReflectorServer?: boolean;
   /** The N in kube_router_export<N> / kube_router_import<N> (kube-router bumps it when statements change). */
   readonly generation?: number;
+  /**
+   * The family the iBGP sessions run over (the node's primary IP family). kube-router always names the IPv4 iBGP set,
+   * which is empty on IPv6-only clusters, so no pod CIDR is exported there; kroute names the set of this family.
+   * Default 4, as kube-router.
+   */
+  readonly ibgpSessionFamily?: 4 | 6;
 }
 
 const V4_BITS = 32;
@@ -78,12 +84,13 @@ export function kubeRouterPolicies(input: KubeRouterPolicyInput): PolicyConfig {
 
   const exportStatements: Statement[] = [];
   if (input.enableIbgp) {
-    // The IPv4 iBGP neighbour set is used for both families, as kube-router does.
+    // One iBGP neighbour set serves both families: pod CIDRs of either family go over the same sessions.
+    const ibgpSet = input.ibgpSessionFamily === 6 ? 'iBGPpeersetv6' : 'iBGPpeerset';
     for (const pod of nonEmpty(['podcidrdefinedset', 'podcidrdefinedsetv6'], prefixSets)) {
-      if (neighborSets['iBGPpeerset']!.length === 0) continue;
+      if (neighborSets[ibgpSet]!.length === 0) continue;
       exportStatements.push({
-        name: `${pod}iBGPpeerset`,
-        conditions: { prefixSet: { name: pod }, neighborSet: { name: 'iBGPpeerset' } },
+        name: `${pod}${ibgpSet}`,
+        conditions: { prefixSet: { name: pod }, neighborSet: { name: ibgpSet } },
         actions: { route: 'accept' },
       });
     }
