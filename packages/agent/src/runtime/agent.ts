@@ -500,7 +500,8 @@ async function underlayOf(address: string, netns: string | undefined): Promise<n
   const rtnl = Rtnl.open(netns ? { netns } : {});
   try {
     const addrs = await rtnl.listAddresses();
-    const hit = addrs.find((a) => a.address === address);
+    // Rtnl lists addresses in CIDR form (`10.0.0.1/24`).
+    const hit = addrs.find((a) => a.address.split('/')[0] === address);
     if (!hit) throw new Error(`no interface holds the node address ${address}`);
     return hit.index;
   } finally {
