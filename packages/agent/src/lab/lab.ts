@@ -14,6 +14,8 @@ export interface LabOptions {
   bgpPort: number;
   apiPort: number;
   verbose: boolean;
+  /** `--netns`: nodes in network namespaces with real kernel routes and a gobgpd router (root; netns-lab.ts). */
+  netns: boolean;
 }
 
 const DEFAULT_LAB_BGP_PORT = 17179;
@@ -23,7 +25,7 @@ const LAB_CONNECT_RETRY_S = 1;
 const SUMMARY_POLL_MS = 100;
 
 export function parseLabArgs(argv: readonly string[]): LabOptions {
-  const o: LabOptions = { nodes: 3, bgpPort: DEFAULT_LAB_BGP_PORT, apiPort: DEFAULT_LAB_API_PORT, verbose: false };
+  const o: LabOptions = { nodes: 3, bgpPort: DEFAULT_LAB_BGP_PORT, apiPort: DEFAULT_LAB_API_PORT, verbose: false, netns: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -38,8 +40,8 @@ export function parseLabArgs(argv: readonly string[]): LabOptions {
     else if (flag === '--bgp-port') o.bgpPort = num(1024, 65535);
     else if (flag === '--api-port') o.apiPort = num(0, 65535);
     else if (flag === '-v' || flag === '--verbose') o.verbose = true;
-    else if (flag === '--netns') throw new UsageError('netns', undefined, 'the namespace lab is not available in this build');
-    else throw new UsageError(flag.replace(/^--?/, ''), inline, 'unknown lab flag (--nodes, --bgp-port, --api-port, -v)');
+    else if (flag === '--netns') o.netns = true;
+    else throw new UsageError(flag.replace(/^--?/, ''), inline, 'unknown lab flag (--nodes, --bgp-port, --api-port, --netns, -v)');
   }
   return o;
 }
@@ -118,6 +120,10 @@ export class Lab {
 
 export async function runLab(argv: readonly string[]): Promise<number> {
   const opts = parseLabArgs(argv);
+  if (opts.netns) {
+    const { runNetnsLab } = await import('./netns-lab.js');
+    return runNetnsLab(opts);
+  }
   const lab = new Lab(opts);
   const out = (s: string) => process.stdout.write(`${s}\n`);
   out(`kroute lab: ${opts.nodes} speakers on 127.0.0.1-${opts.nodes} port ${opts.bgpPort}, full iBGP mesh (AS 64512), routes in dry-run`);
