@@ -441,6 +441,21 @@ describe('reconciler: real kernel', function () {
     }
   });
 
+  it('dry run shows a tunnel route with its real device when the backend can peek at an existing tunnel', async () => {
+    const t = await makeNode(lab(), `r${++n}`);
+    const tunnels = new FakeTunnels(t.node);
+    const ep = await tunnels.ensure('172.16.0.5');
+    tunnels.ensures = 0;
+    const rec = new RouteReconciler({ netns: t.node.name, syncPeriodMs: 0, overlay: SUBNET_IPIP, tunnels, dryRun: true });
+    open.push(rec);
+    rec.setPath(via('10.244.2.0/24', '172.16.0.5'));
+    const report = await rec.start();
+    const change = report.changes.find((c) => c.dst === '10.244.2.0/24');
+    assert.equal(change?.description, `add route 10.244.2.0/24 dev if${ep.ifindex}`);
+    assert.equal(tunnels.ensures, 0);
+    assert.deepEqual(await kernelRoutes(t.node, '4'), []);
+  });
+
   it('cleanup removes every route, rule and tunnel it owns and leaves the namespace as it was', async () => {
     const t = await makeNode(lab(), `r${++n}`);
     await t.node.ip('route', 'add', '10.251.0.0/24', 'via', '10.0.0.3', 'proto', 'static');
