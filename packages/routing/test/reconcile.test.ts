@@ -616,7 +616,7 @@ describe('reconciler: rt_tables registration (a temp file, never the host file)'
     assert.equal(await readFile(fresh, 'utf8'), '77\tkube-router\n');
   });
 
-  it('the reconciler registers the table at start when given a path', async () => {
+  it('the reconciler registers the table at start when given a path; a clash is reported, not fatal', async () => {
     const t = await makeNode(lab(), 'rt');
     const file = lab().file('rt_tables2');
     const rec = new RouteReconciler({ netns: t.node.name, syncPeriodMs: 0, rtTables: { paths: [file] } });
@@ -625,6 +625,19 @@ describe('reconciler: rt_tables registration (a temp file, never the host file)'
       assert.match(await readFile(file, 'utf8'), /^77\tkube-router$/m);
     } finally {
       rec.stop();
+    }
+    const clash = lab().file('rt_tables3');
+    await writeFile(clash, '77\tother\n');
+    const errors: Error[] = [];
+    const rec2 = new RouteReconciler({ netns: t.node.name, syncPeriodMs: 0, rtTables: { paths: [clash] }, hooks: { error: (e) => errors.push(e) } });
+    try {
+      rec2.setPath(via('10.244.1.0/24', '10.0.0.3'));
+      const report = await rec2.start();
+      assert.equal(report.counts.added, 1);
+      assert.ok(errors.some((e) => e instanceof RtTablesConflictError), 'clash reported');
+      assert.equal(await readFile(clash, 'utf8'), '77\tother\n');
+    } finally {
+      rec2.stop();
     }
   });
 });

@@ -172,7 +172,15 @@ export class RouteReconciler {
   async start(): Promise<ReconcileReport> {
     if (this.started) throw new Error('RouteReconciler.start: already started');
     this.started = true;
-    if (this.options.rtTables && !this.dryRun) await registerRouteTable(this.options.rtTables);
+    if (this.options.rtTables && !this.dryRun) {
+      // The name is for people reading `ip route show table kube-router`; routing works without it, so a clash or
+      // a read-only file is reported, not fatal.
+      try {
+        await registerRouteTable(this.options.rtTables);
+      } catch (e) {
+        this.hooks.error?.(asError(e));
+      }
+    }
     // Listen before the first dump so that no change between the dump and the diff goes unseen.
     this.monitor = RtnlMonitor.open({
       ...(this.options.netns !== undefined ? { netns: this.options.netns } : {}),
