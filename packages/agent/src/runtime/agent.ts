@@ -5,7 +5,7 @@
 import { isIP } from 'node:net';
 import { BgpSpeaker, type BestPathChange, type PeerConfig, type PolicyConfig, type SpeakerOptions, type OriginatePath } from '@kroute/bgp';
 import { RouteReconciler, type NextHopInfo, type OverlaySettings, type TunnelBackend, type RtTablesOptions } from '@kroute/routing';
-import { TunnelManager, VxlanBackend } from '@kroute/tunnel';
+import { TunnelManager, VxlanBackend, autoMtu, underlayMtu } from '@kroute/tunnel';
 import type { ClusterSnapshot, ClusterSource, V1Node } from '../cluster/types.js';
 import type { AgentOptions } from '../config/options.js';
 import { externalPeersFromFlags } from '../config/flags.js';
@@ -59,6 +59,8 @@ export class KrouteAgent {
   readonly heartbeats: Heartbeats;
   readonly startedAt = Date.now();
   phase: AgentPhase = 'starting';
+  /** --auto-mtu: the pod and bridge MTU for this node's overlay (underlay MTU minus the encapsulation). */
+  podMtu: number | undefined;
   /** Problems of the last sync (bad annotations, a missing node), for logs and the API. */
   problems: string[] = [];
 
@@ -407,6 +409,18 @@ export class KrouteAgent {
           programmingLatency: (s) => this.metrics.routeProgramming.observe(s),
         },
       });
+      if (this.options.autoMtu && (ipv4 ?? ipv6)) {
+        // kube-router's --auto-mtu sets the bridge and CNI MTU; kroute writes no CNI config, so it reports the figure
+        // that the CNI configuration should use.
+        const nodeIP = (ipv4 ?? ipv6)!;
+        try {
+          const underlay = await underlayMtu(nodeIP, netns);
+          this.podMtu = this.options.enableOverlay ? autoMtu(underlay, this.options.overlayEncap, isIP(nodeIP) === 6 ? AF_INET6 : AF_INET) : underlay;
+          this.deps.log.info(`auto MTU: pods and bridges should use MTU ${this.podMtu} (underlay ${underlay}${this.options.enableOverlay ? `, ${this.options.overlayEncap} overlay` : ''})`);
+        } catch (e) {
+          this.deps.log.warn(`auto MTU: ${(e as Error).message}`);
+        }
+      }
       if (this.options.bgpGracefulRestart) reconciler.holdSweep();
       await reconciler.start();
       this.reconciler = reconciler;
@@ -473,6 +487,9 @@ export class KrouteAgent {
 }
 
 const LOCAL = 'local';
+/** Linux address family numbers, as the tunnel package's MTU arithmetic takes them. */
+const AF_INET = 2;
+const AF_INET6 = 10;
 const MAIN_TABLE = 254;
 
 function nodeIps(node: V1Node): string[] {
