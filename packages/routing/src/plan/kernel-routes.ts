@@ -114,6 +114,30 @@ export function normalizeKernelRoute(r: DecodedRoute): KernelRoute {
   };
 }
 
+/**
+ * True when a route decoded from the kernel is exactly `expected` (oif included): the same test as normalizing it
+ * and comparing, without building the normalized copy for the common single-path case.
+ */
+export function decodedEquals(expected: KernelRoute, r: DecodedRoute): boolean {
+  if (r.multipath && r.multipath.length > 0) {
+    const k = normalizeKernelRoute(r);
+    return expected.oif === k.oif && sameRoute(expected, k);
+  }
+  return (
+    expected.multipath === undefined &&
+    expected.family === r.family &&
+    expected.table === r.table &&
+    expected.dst === r.dst &&
+    expected.priority === (r.priority ?? defaultPriority(r.family)) &&
+    expected.tos === r.tos &&
+    expected.type === r.type &&
+    expected.gateway === r.gateway &&
+    expected.oif === r.oif &&
+    expected.prefsrc === r.prefsrc &&
+    expected.onlink === (r.onlink === true)
+  );
+}
+
 function hopEqual(a: KernelHop, b: KernelHop): boolean {
   return a.gateway === b.gateway && a.ifindex === b.ifindex && a.weight === b.weight && a.onlink === b.onlink;
 }

@@ -18,7 +18,8 @@ import { AF_INET, IFF_UP, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN } from '../netlink/co
 import { NetlinkError } from '../netlink/errors.js';
 import type { DecodedLink } from '../netlink/link.js';
 import { RtnlMonitor, type RtnlEvent } from '../netlink/monitor.js';
-import type { Route } from '../netlink/route.js';
+import type { DecodedRoute, Route } from '../netlink/route.js';
+import type { NetlinkRequest } from '../netlink/request.js';
 import { deleteRuleRequest, describeRule, newRuleRequest } from '../netlink/rule.js';
 import { Rtnl } from '../netlink/rtnl.js';
 import {
@@ -27,10 +28,10 @@ import {
   isOwnedRoute,
   keyOf,
   KROUTE_PROTOCOL,
+  decodedEquals,
   normalizeKernelRoute,
   parseRouteKey,
   routeKey,
-  sameRoute,
   toNetlinkRoute,
   TUNNEL_TABLE,
   type DesiredRoute,
@@ -497,12 +498,15 @@ export class RouteReconciler {
     switch (e.kind) {
       case 'route': {
         if (!isOwnedRoute(e.route)) return;
+        // The echo of a change in flight: its ACK will record it in the mirror; nothing to check.
+        if (this.isEcho(e.action, e.route)) return;
         const r = normalizeKernelRoute(e.route);
         const key = keyOf(r);
         const changed = e.action === 'new' ? this.mirror.upsert(r) : this.mirror.remove(r);
-        if (this.isEcho(key, e.action, r)) return;
         this.touchedInFlight?.add(key);
-        if (changed) {
+        // While a batch is in flight the mirror may lag our own changes (their echoes are skipped): re-check the key
+        // even when the mirror seems unchanged.
+        if (changed || this.touchedInFlight) {
           this.dirtyKeys.add(key);
           this.schedule();
         }
@@ -543,11 +547,12 @@ export class RouteReconciler {
   }
 
   /** True for the notification of a change we have in flight (nothing to re-check). */
-  private isEcho(key: string, action: 'new' | 'del', r: KernelRoute): boolean {
-    const expected = this.expectedInFlight?.get(key);
+  private isEcho(action: 'new' | 'del', r: DecodedRoute): boolean {
+    if (!this.expectedInFlight) return false;
+    const expected = this.expectedInFlight.get(routeKey(r.table, r.dst));
     if (expected === undefined) return false;
     if (expected === null) return action === 'del';
-    return action === 'new' && expected.oif === r.oif && sameRoute(expected, r);
+    return action === 'new' && decodedEquals(expected, r);
   }
 
   private onLink(action: 'new' | 'del', link: DecodedLink): void {
@@ -573,7 +578,7 @@ export class RouteReconciler {
     const t0 = performance.now();
     const counts = emptyCounts();
     const errors: ReconcileError[] = [];
-    const changes: RouteChange[] = [];
+    const applied: AppliedBatch[] = [];
     const ruleChanges: RuleChange[] = [];
     const reasons = work.full ? work.reasons : [];
     for (const r of reasons) this.hooks.resync?.(r);
@@ -709,7 +714,7 @@ export class RouteReconciler {
 
     // 5. Apply routes, then rules.
     const failedKeys = new Set<string>();
-    await this.applyRoutes(ops, counts, changes, errors, failedKeys);
+    await this.applyRoutes(ops, counts, applied, errors, failedKeys);
     if (doRules) await this.reconcileRules(counts, ruleChanges, errors);
 
     // 6. Sweep tunnels no prefix uses any more (full passes only, never while held).
@@ -741,11 +746,15 @@ export class RouteReconciler {
     }
     if (this.retries.has('*pass')) this.retries.succeed('*pass');
 
+    let changes: RouteChange[] | undefined;
     const report: ReconcileReport = {
       full: work.full,
       reasons,
       dryRun: this.dryRun,
-      changes,
+      // Built on first read: a large batch's report is mostly counted, rarely listed.
+      get changes(): RouteChange[] {
+        return (changes ??= applied.flatMap(describeChanges));
+      },
       ruleChanges,
       counts,
       errors,
@@ -824,27 +833,13 @@ export class RouteReconciler {
   private async applyRoutes(
     ops: RouteOp[],
     counts: DiffCounts,
-    changes: RouteChange[],
+    applied: AppliedBatch[],
     errors: ReconcileError[],
     failedKeys: Set<string>,
   ): Promise<void> {
     if (ops.length === 0) return;
     const requests = ops.map((op) => (op.op === 'delete' ? routeRequest('delete', deleteShape(op.route)) : routeRequest(op.op, toNetlinkRoute(op.route))));
-    ops.forEach((op, i) => {
-      const kind = op.op === 'delete' ? op.why : op.desired.kind;
-      const pendingTunnel = op.op !== 'delete' && !op.desired.complete;
-      const request = requests[i]!;
-      changes.push({
-        op: op.op,
-        table: op.route.table,
-        dst: op.route.dst,
-        kind,
-        // Built on demand: a large batch's report is mostly counted, rarely printed.
-        get description(): string {
-          return pendingTunnel ? `${request.describe} (through a tunnel not created yet)` : request.describe;
-        },
-      });
-    });
+    applied.push({ ops, requests });
     if (this.dryRun) {
       for (const op of ops) {
         if (op.op === 'add') counts.added++;
@@ -947,6 +942,26 @@ export class RouteReconciler {
       this.armRetry(this.retries.fail(`${RULE_RETRY_PREFIX}${key}`, errorOf(res.error), now));
     });
   }
+}
+
+/** The route changes of one batch, and the requests that carry them. */
+interface AppliedBatch {
+  readonly ops: readonly RouteOp[];
+  readonly requests: readonly NetlinkRequest[];
+}
+
+function describeChanges(batch: AppliedBatch): RouteChange[] {
+  return batch.ops.map((op, i) => {
+    const pendingTunnel = op.op !== 'delete' && !op.desired.complete;
+    const text = batch.requests[i]!.describe;
+    return {
+      op: op.op,
+      table: op.route.table,
+      dst: op.route.dst,
+      kind: op.op === 'delete' ? op.why : op.desired.kind,
+      description: pendingTunnel ? `${text} (through a tunnel not created yet)` : text,
+    };
+  });
 }
 
 function overlayHops(plan: RoutePlan): RoutePlan['hops'] {
