@@ -346,6 +346,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     const s = new Session(sessionConfigOf(p.config, this.opts, this.restarting), {
       clock: this.clock,
       ...(this.listener !== undefined ? { listener: this.listener } : {}),
+      ...(this.opts.connect !== undefined ? { connect: this.opts.connect } : {}),
       log: this.log,
     });
     p.session = s;

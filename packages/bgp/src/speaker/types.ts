@@ -7,6 +7,7 @@ import type { DecisionOptions } from '../rib/decision.js';
 import type { RoutePathJson } from '../rib/serialize.js';
 import type { SessionClock, SessionLogger } from '../session/index.js';
 import type { Family } from '../wire/types.js';
+import type { BgpConnection, ConnectOptions } from '../transport/index.js';
 
 export type { RouteJson, RoutePathJson } from '../rib/serialize.js';
 
@@ -39,6 +40,8 @@ export interface SpeakerOptions {
   readonly decision?: DecisionOptions;
   readonly clock?: SessionClock;
   readonly log?: SessionLogger;
+  /** Outgoing connections (default: the TCP transport). Tests join speakers with in-memory pipes through it. */
+  readonly connect?: (options: ConnectOptions) => Promise<BgpConnection>;
 }
 
 export interface PeerConfig {
