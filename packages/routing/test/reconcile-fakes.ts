@@ -154,8 +154,9 @@ export interface IpRule {
   table: string;
 }
 
+/** `ip -N -j [-6] rule show`: numeric table ids, whatever names the machine's rt_tables gives them. */
 export async function kernelRules(ns: Netns, family: '4' | '6'): Promise<IpRule[]> {
-  return JSON.parse(await ns.ip('-j', `-${family}`, 'rule', 'show')) as IpRule[];
+  return JSON.parse(await ns.ip('-N', '-j', `-${family}`, 'rule', 'show')) as IpRule[];
 }
 
 /** Everything `cleanup()` must restore: all routes of all tables, rules and links of both families. */
