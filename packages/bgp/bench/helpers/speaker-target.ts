@@ -49,3 +49,5 @@ process.on('message', (m: { type: string }) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
+// A clean exit on the Lab's SIGTERM, so `--cpu-prof` (via NODE_OPTIONS) can write its profile.
+process.on('SIGTERM', () => process.exit(0));

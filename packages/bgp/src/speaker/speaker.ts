@@ -16,6 +16,7 @@ import { FAMILIES, LOCAL_PEER, Rib } from '../rib/rib.js';
 import { attrsJson, pathJson, routeJson, type RouteJson, type RoutePathJson } from '../rib/serialize.js';
 import { applyUpdate, encodeOutbound } from '../rib/wire-glue.js';
 import { realClock, type SessionClock, type TimerHandle } from '../session/clock.js';
+import { DEFAULT_HOLD_TIME } from '../session/config.js';
 import { SessionDirectory } from '../session/dispatch.js';
 import { Session, type SessionLogger } from '../session/session.js';
 import { canonicalAddress } from '../transport/addresses.js';
@@ -51,6 +52,8 @@ import type {
 } from './types.js';
 
 const MS_PER_SECOND = 1000;
+/** RFC 4271 §10: KEEPALIVE at a third of the hold time (shown before a session has negotiated one). */
+const KEEPALIVES_PER_HOLD_TIME = 3;
 const DEFAULT_LISTEN_ADDRESSES = ['0.0.0.0', '::'];
 const BGP_PORT = 179;
 const ORIGINS = { igp: Origin.IGP, egp: Origin.EGP, incomplete: Origin.INCOMPLETE } as const;
@@ -135,6 +138,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     const graceful = options.graceful === true && this.opts.gracefulRestart?.enabled === true;
     this.started = false;
     for (const p of this.peers.values()) {
+      p.cancelTimers();
       const s = p.session;
       if (s === undefined) continue;
       if (graceful) {
@@ -628,8 +632,8 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
       type: p.config.asn === this.opts.asn ? 'internal' : 'external',
       state: s?.state ?? 'Idle',
       uptimeSeconds: s ? Math.floor(s.uptimeMs / MS_PER_SECOND) : 0,
-      holdTime: n?.holdTime ?? p.config.holdTime ?? 90,
-      keepaliveInterval: n?.keepaliveTime ?? Math.floor((p.config.holdTime ?? 90) / 3),
+      holdTime: n?.holdTime ?? p.config.holdTime ?? DEFAULT_HOLD_TIME,
+      keepaliveInterval: n?.keepaliveTime ?? Math.floor((p.config.holdTime ?? DEFAULT_HOLD_TIME) / KEEPALIVES_PER_HOLD_TIME),
       families: n ? [...n.families] : [...(familiesOfPeer(p.config))],
       capabilities,
       gracefulRestart: {
