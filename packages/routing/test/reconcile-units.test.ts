@@ -1,6 +1,6 @@
 // Pure pieces of the reconciler: retry backoff bookkeeping and the route mirror.
 import assert from 'node:assert/strict';
-import { AF_INET, RetryBook, RouteMirror, normalizeKernelRoute, parseRtTables, type KernelRoute } from '../src/index.js';
+import { AF_INET, AF_INET6, RetryBook, RouteMirror, RuleMirror, diffRules, normalizeKernelRoute, parseRtTables, type KernelRoute } from '../src/index.js';
 
 const ERR = { operation: 'add route 10.1.0.0/24 via 10.9.9.9', code: 'ENETUNREACH', message: 'x' };
 
@@ -54,5 +54,34 @@ describe('reconciler units: rt_tables parsing', () => {
       { id: 255, name: 'local' },
       { id: 77, name: 'kube-router' },
     ]);
+  });
+});
+
+describe('reconciler units: rules', () => {
+  const pod4 = { family: AF_INET, from: '10.244.0.0/24' } as const;
+  const pod6 = { family: AF_INET6, from: 'fd00:244::/64' } as const;
+
+  it('adds the missing, deletes duplicates, and sweeps the unwanted unless held', () => {
+    const m = new RuleMirror();
+    m.reset([
+      { ...pod4, priority: 32765 },
+      { ...pod4, priority: 32764 },
+      { family: AF_INET, from: '10.9.0.0/24', priority: 32763 },
+    ]);
+    const d = diffRules([pod4, pod6], m, true);
+    assert.deepEqual(d.adds, [pod6]);
+    assert.deepEqual(d.dels.map((r) => [r.from, r.priority]), [['10.244.0.0/24', 32764], ['10.9.0.0/24', 32763]]);
+    assert.deepEqual(diffRules([pod4, pod6], m, false).dels.map((r) => r.priority), [32764], 'held: only the duplicate goes');
+  });
+
+  it('an acknowledged add without priority is replaced by its notification, not doubled', () => {
+    const m = new RuleMirror();
+    m.added(pod4);
+    m.apply('new', { ...pod4, priority: 32765 });
+    assert.deepEqual(m.get('2|10.244.0.0/24'), [{ ...pod4, priority: 32765 }]);
+    m.added(pod4);
+    assert.equal(m.get('2|10.244.0.0/24').length, 1);
+    m.apply('del', { ...pod4, priority: 32765 });
+    assert.deepEqual([...m.entries()], []);
   });
 });

@@ -15,20 +15,19 @@
 import { constants as osConstants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { AF_INET, IFF_UP, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN } from '../netlink/constants.js';
-import { NetlinkError } from '../netlink/errors.js';
+import { ipFamily } from '../netlink/ip.js';
 import type { DecodedLink } from '../netlink/link.js';
 import { RtnlMonitor, type RtnlEvent } from '../netlink/monitor.js';
-import type { DecodedRoute, Route } from '../netlink/route.js';
-import type { NetlinkRequest } from '../netlink/request.js';
+import type { DecodedRoute } from '../netlink/route.js';
 import { deleteRuleRequest, describeRule, newRuleRequest } from '../netlink/rule.js';
 import { Rtnl } from '../netlink/rtnl.js';
 import {
+  decodedEquals,
   desiredMainRoute,
   desiredTunnelHostRoute,
   isOwnedRoute,
   keyOf,
   KROUTE_PROTOCOL,
-  decodedEquals,
   normalizeKernelRoute,
   parseRouteKey,
   routeKey,
@@ -40,11 +39,12 @@ import {
 import { localAddressesFromKernel } from '../plan/local-addresses.js';
 import { canonicalAddress, canonicalPrefix, hostPrefix } from '../plan/prefix.js';
 import { RoutePlanner } from '../plan/route-plan.js';
-import { desiredRules, isOwnedRule, normalizeKernelRule, ruleKey, toNetlinkRule, type KernelRule } from '../plan/rules.js';
+import { desiredRules, isOwnedRule, normalizeKernelRule, ruleKey, toNetlinkRule } from '../plan/rules.js';
 import type { TunnelBackend, TunnelEndpoint } from '../plan/tunnel-backend.js';
 import { DEFAULT_OVERLAY, type BestPath, type LocalAddress, type OverlaySettings, type RoutePlan } from '../plan/types.js';
-import { ipFamily } from '../netlink/ip.js';
+import { removeOwned } from './cleanup.js';
 import { diffKey, type RouteOp } from './diff.js';
+import { asError, codeOf, errorOf, tunnelError } from './errors.js';
 import { RouteMirror } from './mirror.js';
 import {
   emptyCounts,
@@ -58,16 +58,15 @@ import {
   type RouteChange,
   type RuleChange,
 } from './report.js';
-import { routeRequest } from './requests.js';
+import { deleteShape, describeChanges, routeRequest, type AppliedBatch } from './requests.js';
 import { RetryBook } from './retry.js';
 import { registerRouteTable, type RtTablesOptions } from './rt-tables.js';
+import { diffRules, RuleMirror } from './rule-mirror.js';
 
 const { ESRCH, ENOENT, EEXIST } = osConstants.errno;
 
 /** kube-router's `--injected-routes-sync-period` default. */
 export const DEFAULT_SYNC_PERIOD_MS = 60_000;
-/** The code reported when the tunnel backend (not the kernel) failed. */
-export const TUNNEL_ERROR_CODE = 'ETUNNEL';
 const MS_PER_S = 1000;
 /** Retry-book keys of rules (route keys never start with it). */
 const RULE_RETRY_PREFIX = 'rule|';
@@ -123,7 +122,7 @@ export class RouteReconciler {
   private readonly programmed = new Set<string>();
   // Kernel.
   private readonly mirror = new RouteMirror();
-  private readonly ruleMirror = new Map<string, KernelRule[]>();
+  private readonly ruleMirror = new RuleMirror();
   private readonly linkNames = new Map<number, string>();
   private readonly linkUp = new Map<number, boolean>();
   private readonly referencedLinks = new Set<number>();
@@ -222,60 +221,14 @@ export class RouteReconciler {
    * earlier runs go too), then everything the tunnel backend owns, and stops. In dry run, only reports.
    */
   async cleanup(): Promise<ReconcileReport> {
-    const t0 = performance.now();
     this.stopMonitoring();
     await this.running;
-    const counts = emptyCounts();
-    const changes: RouteChange[] = [];
-    const ruleChanges: RuleChange[] = [];
-    const errors: ReconcileError[] = [];
-    const routes = (await this.rtnl.listRoutes({ protocol: KROUTE_PROTOCOL })).filter(isOwnedRoute).map(normalizeKernelRoute);
-    const rules = (await this.rtnl.listRules()).filter(isOwnedRule).map(normalizeKernelRule);
-    const routeRequests = routes.map((r) => routeRequest('delete', deleteShape(r)));
-    const ruleRequests = rules.map((r) => deleteRuleRequest(toNetlinkRule(r)));
-    routes.forEach((r, i) => changes.push({ op: 'delete', table: r.table, dst: r.dst, kind: 'stale', description: routeRequests[i]!.describe }));
-    rules.forEach((r, i) => ruleChanges.push({ op: 'delete', from: r.from, description: ruleRequests[i]!.describe }));
-    if (!this.dryRun) {
-      const results = await this.rtnl.batch([...routeRequests, ...ruleRequests]);
-      results.forEach((res, i) => {
-        const isRoute = i < routeRequests.length;
-        if (res.ok || res.error.errno === ESRCH || res.error.errno === ENOENT) {
-          if (isRoute) counts.removed++;
-          else counts.rulesRemoved++;
-        } else {
-          counts.failed++;
-          errors.push(errorOf(res.error));
-          this.hooks.netlinkError?.(res.error);
-        }
-      });
-      if (counts.removed > 0) this.hooks.routesRemoved?.(counts.removed);
-      if (this.options.tunnels) {
-        try {
-          await this.options.tunnels.cleanup();
-        } catch (e) {
-          errors.push(tunnelError('cleanup tunnels', e));
-          this.hooks.error?.(asError(e));
-        }
-      }
-    } else {
-      counts.removed = routes.length;
-      counts.rulesRemoved = rules.length;
-    }
+    const report = await removeOwned(this.rtnl, this.options.tunnels, this.dryRun, this.hooks);
     this.mirror.clear();
     this.ruleMirror.clear();
     this.desired.clear();
     this.retries.clear();
     this.stop();
-    const report: ReconcileReport = {
-      full: true,
-      reasons: ['requested'],
-      dryRun: this.dryRun,
-      changes,
-      ruleChanges,
-      counts,
-      errors,
-      durationMs: performance.now() - t0,
-    };
     this.lastReport = report;
     return report;
   }
@@ -514,18 +467,7 @@ export class RouteReconciler {
       }
       case 'rule': {
         if (!isOwnedRule(e.rule)) return;
-        const r = normalizeKernelRule(e.rule);
-        const key = ruleKey(r);
-        const list = this.ruleMirror.get(key) ?? [];
-        const i = list.findIndex((x) => x.priority === r.priority || x.priority === undefined);
-        if (e.action === 'new') {
-          if (i >= 0) list[i] = r;
-          else list.push(r);
-          this.ruleMirror.set(key, list);
-        } else if (i >= 0) {
-          list.splice(i, 1);
-          if (list.length === 0) this.ruleMirror.delete(key);
-        }
+        this.ruleMirror.apply(e.action, normalizeKernelRule(e.rule));
         this.rulesDirty = true;
         this.schedule();
         return;
@@ -792,14 +734,7 @@ export class RouteReconciler {
     }
     const routes = await this.rtnl.listRoutes({ protocol: KROUTE_PROTOCOL });
     this.mirror.reset(routes.filter(isOwnedRoute).map(normalizeKernelRoute));
-    const rules = (await this.rtnl.listRules()).filter(isOwnedRule).map(normalizeKernelRule);
-    this.ruleMirror.clear();
-    for (const r of rules) {
-      const key = ruleKey(r);
-      const list = this.ruleMirror.get(key) ?? [];
-      list.push(r);
-      this.ruleMirror.set(key, list);
-    }
+    this.ruleMirror.reset((await this.rtnl.listRules()).filter(isOwnedRule).map(normalizeKernelRule));
     this.referencedLinks.clear();
     for (const a of addresses) this.referencedLinks.add(a.ifindex);
     for (const [, list] of this.mirror.entries()) for (const r of list) addRouteLinks(this.referencedLinks, r);
@@ -891,18 +826,7 @@ export class RouteReconciler {
   }
 
   private async reconcileRules(counts: DiffCounts, ruleChanges: RuleChange[], errors: ReconcileError[]): Promise<void> {
-    const want = desiredRules(this.podCidrs, this.overlay.enabled);
-    const wanted = new Set(want.map(ruleKey));
-    const adds: KernelRule[] = [];
-    const dels: KernelRule[] = [];
-    for (const r of want) {
-      const have = this.ruleMirror.get(ruleKey(r)) ?? [];
-      if (have.length === 0) adds.push(r);
-      else for (const extra of have.slice(1)) dels.push(extra);
-    }
-    if (!this.holding) {
-      for (const [key, list] of this.ruleMirror) if (!wanted.has(key)) dels.push(...list);
-    }
+    const { adds, dels } = diffRules(desiredRules(this.podCidrs, this.overlay.enabled), this.ruleMirror, !this.holding);
     if (adds.length + dels.length === 0) {
       this.retries.succeedWhere((key) => key.startsWith(RULE_RETRY_PREFIX));
       return;
@@ -922,17 +846,13 @@ export class RouteReconciler {
       const rule = isDel ? dels[i]! : adds[i - dels.length]!;
       const key = ruleKey(rule);
       if (res.ok || (isDel && res.error.errno === ENOENT)) {
-        const list = this.ruleMirror.get(key) ?? [];
         if (isDel) {
-          const j = list.findIndex((x) => x.priority === rule.priority);
-          if (j >= 0) list.splice(j, 1);
+          this.ruleMirror.deleted(rule);
           counts.rulesRemoved++;
         } else {
-          if (list.length === 0) list.push(rule);
+          this.ruleMirror.added(rule);
           counts.rulesAdded++;
         }
-        if (list.length === 0) this.ruleMirror.delete(key);
-        else this.ruleMirror.set(key, list);
         this.retries.succeed(`${RULE_RETRY_PREFIX}${key}`);
         return;
       }
@@ -944,26 +864,6 @@ export class RouteReconciler {
   }
 }
 
-/** The route changes of one batch, and the requests that carry them. */
-interface AppliedBatch {
-  readonly ops: readonly RouteOp[];
-  readonly requests: readonly NetlinkRequest[];
-}
-
-function describeChanges(batch: AppliedBatch): RouteChange[] {
-  return batch.ops.map((op, i) => {
-    const pendingTunnel = op.op !== 'delete' && !op.desired.complete;
-    const text = batch.requests[i]!.describe;
-    return {
-      op: op.op,
-      table: op.route.table,
-      dst: op.route.dst,
-      kind: op.op === 'delete' ? op.why : op.desired.kind,
-      description: pendingTunnel ? `${text} (through a tunnel not created yet)` : text,
-    };
-  });
-}
-
 function overlayHops(plan: RoutePlan): RoutePlan['hops'] {
   return plan.kind === 'via-tunnel' || plan.kind === 'via-vxlan' ? plan.hops : [];
 }
@@ -973,14 +873,6 @@ function addRouteLinks(set: Set<number>, r: KernelRoute): void {
   if (r.multipath) for (const h of r.multipath) set.add(h.ifindex);
 }
 
-/**
- * The fields that pick out one owned route for RTM_DELROUTE; the rest are wildcards, so a route whose next hops
- * changed behind our back is still found.
- */
-function deleteShape(r: KernelRoute): Route {
-  return { family: r.family, dst: r.dst, table: r.table, protocol: KROUTE_PROTOCOL, tos: r.tos, priority: r.priority };
-}
-
 function sameAddress(a: string, canonical: string): boolean {
   try {
     return canonicalAddress(a) === canonical;
@@ -988,21 +880,3 @@ function sameAddress(a: string, canonical: string): boolean {
     return false;
   }
 }
-
-function errorOf(e: NetlinkError): ReconcileError {
-  return { operation: e.operation, code: e.code, message: e.message };
-}
-
-function asError(e: unknown): Error {
-  return e instanceof Error ? e : new Error(String(e));
-}
-
-function codeOf(e: unknown): string {
-  return e instanceof NetlinkError ? e.code : ((e as { code?: string }).code ?? 'EUNKNOWN');
-}
-
-function tunnelError(operation: string, e: unknown): ReconcileError {
-  const err = asError(e);
-  return { operation, code: e instanceof NetlinkError ? e.code : TUNNEL_ERROR_CODE, message: `${operation}: ${err.message}` };
-}
-
