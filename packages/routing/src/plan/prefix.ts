@@ -55,6 +55,8 @@ function clearHostBits(bytes: Buffer, length: number): void {
 const IPV4_PREFIX = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const IPV4_BITS = 32;
 const OCTET_MAX = 255;
+const OCTET_RANGE = 256;
+const CHAR_ZERO = 48;
 
 /** True when `text` already is a canonical IPv4 prefix (no leading zeros, host bits clear). */
 function isCanonicalIpv4Prefix(text: string): boolean {
@@ -64,12 +66,12 @@ function isCanonicalIpv4Prefix(text: string): boolean {
   for (let i = 1; i <= 4; i++) {
     const part = m[i]!;
     const octet = Number(part);
-    if (octet > OCTET_MAX || (part.length > 1 && part.charCodeAt(0) === 48)) return false;
-    value = value * 256 + octet;
+    if (octet > OCTET_MAX || (part.length > 1 && part.charCodeAt(0) === CHAR_ZERO)) return false;
+    value = value * OCTET_RANGE + octet;
   }
   const lengthText = m[5]!;
   const length = Number(lengthText);
-  if (length > IPV4_BITS || (lengthText.length > 1 && lengthText.charCodeAt(0) === 48)) return false;
+  if (length > IPV4_BITS || (lengthText.length > 1 && lengthText.charCodeAt(0) === CHAR_ZERO)) return false;
   const hostBits = IPV4_BITS - length;
   return hostBits === 0 || value % 2 ** hostBits === 0;
 }
