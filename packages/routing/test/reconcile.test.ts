@@ -120,6 +120,19 @@ describe('reconciler: real kernel', function () {
     const [after] = await kernelRoutes(node, '4');
     assert.equal(after?.gateway, '10.0.0.3');
     assert.equal(after?.nexthops, undefined);
+    // IPv6 too (the kernel keeps IPv6 multipath routes as siblings: replace must swap the whole set), and back.
+    rec.setPath(via('fd00:244:6::/64', 'fd00::4'));
+    await rec.settled();
+    assert.deepEqual((await kernelRoutes(node, '6')).map((r) => [r.gateway, r.nexthops]), [['fd00::4', undefined]]);
+    rec.setPath(via('fd00:244:6::/64', 'fd00::3', 'fd00::4'));
+    rec.setPath(via('10.244.6.0/24', '10.0.0.4', '10.0.0.3'));
+    await rec.settled();
+    const [v6again] = await kernelRoutes(node, '6');
+    assert.deepEqual(v6again?.nexthops?.map((h) => h.gateway).sort(), ['fd00::3', 'fd00::4']);
+    const [v4again] = await kernelRoutes(node, '4');
+    assert.deepEqual(v4again?.nexthops?.map((h) => h.gateway).sort(), ['10.0.0.3', '10.0.0.4']);
+    assert.deepEqual(rec.failing(), []);
+    assert.equal((await rec.resync()).counts.unchanged, 2, 'both multipath routes read back as already right');
   });
 
   it('tunnel routes: dev tun src node IP, host route in table 77, rules from the pod CIDRs; all swept when gone', async () => {
