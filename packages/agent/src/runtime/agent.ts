@@ -139,6 +139,9 @@ export class KrouteAgent {
     const netns = this.deps.netns ? { netns: this.deps.netns } : {};
     const out: Array<TunnelBackend & { close(): void }> = [];
     out.push(new TunnelManager({ encap: this.options.overlayEncap === 'fou' ? 'fou' : 'ipip', localAddresses: [], fouPort: this.options.overlayEncapPort, ...netns }));
+    // The VXLAN device whatever --overlay-encap says now (a previous run may have used vxlan). Cleanup only deletes
+    // the device by name; the node IP and underlay are not used for that.
+    out.push(new VxlanBackend({ nodeIP: VXLAN_CLEANUP_PLACEHOLDER_IP, underlay: 0, ...netns }));
     return out;
   }
 
@@ -487,6 +490,7 @@ export class KrouteAgent {
 }
 
 const LOCAL = 'local';
+const VXLAN_CLEANUP_PLACEHOLDER_IP = '0.0.0.0';
 /** Linux address family numbers, as the tunnel package's MTU arithmetic takes them. */
 const AF_INET = 2;
 const AF_INET6 = 10;
