@@ -600,6 +600,29 @@ describe('reconciler: lifecycle', () => {
     }
   });
 
+  it('stopping in the middle of a large batch reports no errors for the requests it abandons', async () => {
+    const t = await makeNode(lab(), 'mid');
+    const errors: string[] = [];
+    const rec = new RouteReconciler({
+      netns: t.node.name,
+      syncPeriodMs: 0,
+      hooks: { netlinkError: (e) => errors.push(e.message), error: (e) => errors.push(e.message) },
+    });
+    for (let i = 0; i < 20_000; i++) rec.setPath(via(`10.${100 + (i >> 16)}.${(i >> 8) & 0xff}.${i & 0xff}/32`, '10.0.0.3'));
+    // Stop at the first notification of an installed route: the batch is under way.
+    const monitor = RtnlMonitor.open({ netns: t.node.name, topics: ['route'] });
+    monitor.once('route', () => rec.stop());
+    try {
+      await rec.start().catch((e: unknown) => e);
+      await sleep(200);
+    } finally {
+      monitor.close();
+    }
+    const installed = (await t.node.ip('route', 'show', 'proto', '17')).split('\n').filter(Boolean).length;
+    assert.ok(installed < 20_000, `stopped mid-batch (${installed} of 20000 installed)`);
+    assert.deepEqual(errors, []);
+  });
+
   it('a stopped reconciler refuses to resync instead of reporting a stale pass', async () => {
     const t = await makeNode(lab(), 'lf');
     const rec = new RouteReconciler({ netns: t.node.name, syncPeriodMs: 0 });

@@ -660,7 +660,7 @@ export class RouteReconciler {
     if (doRules) await this.reconcileRules(counts, ruleChanges, errors);
 
     // 6. Sweep tunnels no prefix uses any more (full passes only, never while held).
-    if (work.full && !this.holding && !this.dryRun && this.options.tunnels) {
+    if (work.full && !this.holding && !this.dryRun && !this.stopped && this.options.tunnels) {
       const keep = new Set<string>();
       for (const [nh, users] of this.overlayUsers) if (users.size > 0) keep.add(nh);
       for (const nh of [...this.endpoints.keys()]) if (!keep.has(nh)) this.endpoints.delete(nh);
@@ -799,6 +799,8 @@ export class RouteReconciler {
       this.touchedInFlight = undefined;
       this.expectedInFlight = undefined;
     }
+    // Stopped mid-batch: the unanswered requests fail with EBADF, which is no kernel error worth reporting.
+    if (this.stopped) return;
     const now = performance.now();
     results.forEach((res, i) => {
       const op = ops[i]!;
@@ -840,6 +842,7 @@ export class RouteReconciler {
       return;
     }
     const results = await this.rtnl.batch(requests);
+    if (this.stopped) return;
     const now = performance.now();
     results.forEach((res, i) => {
       const isDel = i < dels.length;
