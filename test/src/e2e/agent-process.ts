@@ -4,8 +4,11 @@ import type { ManagedProcess, Netns } from '@kroute/testkit';
 
 export const KROUTE_BIN = fileURLToPath(new URL('./bin/kroute.js', import.meta.resolve('@kroute/agent')));
 
+/** Node namespaces share the host's /etc: never register table 77 in the host's rt_tables from a test. */
+const TEST_ENV = { ...process.env, KROUTE_RT_TABLES: 'off' };
+
 export function startKroute(ns: Netns, args: readonly string[], logFile: string): ManagedProcess {
-  return ns.spawn(process.execPath, [KROUTE_BIN, ...args], { logFile });
+  return ns.spawn(process.execPath, [KROUTE_BIN, ...args], { logFile, env: TEST_ENV });
 }
 
 /** Runs the bin to completion inside `ns` (the CLI against the node's agent, or --cleanup-config). */

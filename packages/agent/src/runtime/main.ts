@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Server } from 'node:http';
 import type { AgentOptions } from '../config/options.js';
+import type { RtTablesOptions } from '@kroute/routing';
 import { FileClusterSource } from '../cluster/file-source.js';
 import { KubeClusterSource } from '../cluster/kube-source.js';
 import type { ClusterSource } from '../cluster/types.js';
@@ -25,6 +26,16 @@ export function clusterSourceFor(options: AgentOptions): ClusterSource {
   return new KubeClusterSource({ kubeconfig: options.kubeconfig, master: options.master });
 }
 
+/**
+ * Where to register table 77: the system's rt_tables by default; KROUTE_RT_TABLES=off skips it and
+ * KROUTE_RT_TABLES=/path uses another file (tests run agents in namespaces that share the host's /etc).
+ */
+export function rtTablesFromEnv(env: NodeJS.ProcessEnv = process.env): { rtTables?: RtTablesOptions } {
+  const v = env['KROUTE_RT_TABLES'];
+  if (v === 'off') return {};
+  return { rtTables: v ? { paths: [v] } : {} };
+}
+
 export interface RunningAgent {
   readonly agent: KrouteAgent;
   readonly api?: FastifyInstance;
@@ -42,8 +53,8 @@ export async function startAgent(options: AgentOptions, log: Logger, extra: { ne
     version: VERSION,
     metrics,
     ...(extra.netns ? { netns: extra.netns } : {}),
-    // Register table 77 as `kube-router` in the system's rt_tables, as kube-router does (not in dry-run or a netns).
-    ...(options.dryRun || extra.netns ? {} : { rtTables: {} }),
+    // Register table 77 as `kube-router` in rt_tables, as kube-router does (not in dry-run or an in-process netns).
+    ...(options.dryRun || extra.netns ? {} : rtTablesFromEnv()),
     ...(extra.connectRetrySeconds !== undefined ? { connectRetrySeconds: extra.connectRetrySeconds } : {}),
   });
   let api: FastifyInstance | undefined;
