@@ -102,9 +102,10 @@ async function run(lab: Lab, target: string, n: number, table: readonly Uint8Arr
   let gobgpTarget: Gobgpd | undefined;
   const messages: TargetMessage[] = [];
   if (target === 'kroute') {
-    const script = fileURLToPath(new URL('./helpers/speaker-target.js', import.meta.url));
+    // KROUTE_BENCH_TARGET: another target script URL, e.g. a wrapper that profiles the real one.
+    const script = fileURLToPath(new URL(process.env.KROUTE_BENCH_TARGET ?? './helpers/speaker-target.js', import.meta.url));
     const cfg = { asn: TGT.asn, routerId: TGT.routerId, generator: { address: GEN.address, asn: GEN.asn }, monitor: { address: MON.address, asn: MON.asn }, prefixes: n };
-    kroute = tgt.spawn(process.execPath, [script, JSON.stringify(cfg)], { ipc: true });
+    kroute = tgt.spawn(process.execPath, [script, JSON.stringify(cfg)], { ipc: true, logFile: tgt.file('kroute-target.log') });
     kroute.child.on('message', (m: TargetMessage) => messages.push({ ...m, ...(m.type === 'held' ? { at: Date.now() } : {}) }));
     await waitFor(() => messages.some((m) => m.type === 'ready') || undefined, { what: 'kroute target ready', timeoutMs: 30_000 });
   } else {
