@@ -445,4 +445,26 @@ describe('BgpSpeaker (in-memory peer, fake clock)', () => {
     assert.equal(t.speaker.neighbor(B), undefined);
     await t.speaker.stop();
   });
+  it('setPolicy: an import change re-evaluates Adj-RIB-In (pre-policy) live, with no session reset', async () => {
+    const t = setup();
+    t.speaker.addPeer({ address: B, asn: AS_B, connectRetry: RETRY });
+    await t.speaker.start();
+    await t.clock.advance(0);
+    t.announce(['10.2.0.0/24', '10.2.1.0/24']);
+    await t.clock.advance(0);
+    t.speaker.setPolicy({
+      definedSets: { prefixSets: { deny: [{ prefix: '10.2.0.0/16', masklenMin: 24, masklenMax: 24 }] } },
+      policies: [{ name: 'p', statements: [{ name: 's', conditions: { prefixSet: { name: 'deny' } }, actions: { route: 'reject' } }] }],
+      import: { policies: ['p'], defaultAction: 'accept' },
+    });
+    await t.clock.advance(0);
+    assert.equal(t.speaker.locRibSize(), 0);
+    assert.equal(t.events.filter((e) => e.withdrawn).length, 2);
+    assert.deepEqual(t.speaker.neighbor(B)!.prefixes, { received: 2, accepted: 0, advertised: 0 });
+    t.speaker.setPolicy({});
+    await t.clock.advance(0);
+    assert.equal(t.speaker.locRibSize(), 2, 'accepted again from the kept pre-policy paths');
+    assert.equal(t.speaker.neighbor(B)!.messages.sent.open, 1);
+    await t.speaker.stop();
+  });
 });
