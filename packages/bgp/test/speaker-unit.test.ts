@@ -467,4 +467,22 @@ describe('BgpSpeaker (in-memory peer, fake clock)', () => {
     assert.equal(t.speaker.neighbor(B)!.messages.sent.open, 1);
     await t.speaker.stop();
   });
+  it('with the N bit on both sides, removePeer and max-prefix send a Hard Reset wrapping the Cease (RFC 8538 §5)', async () => {
+    const t = setup({ gracefulRestart: { enabled: true } }, { gracefulRestart: GR_B });
+    t.speaker.addPeer({ address: B, asn: AS_B, connectRetry: { initialMs: 120_000, maxMs: 120_000 }, maxPrefixes: 1 });
+    await t.speaker.start();
+    await t.clock.advance(0);
+    const got: string[] = [];
+    t.b.on('notification', (d, n) => d === 'received' && got.push(`${n.code}/${n.subcode}:${Buffer.from(n.data).toString('hex')}`));
+    t.announce(['10.2.0.0/24', '10.2.1.0/24']);
+    await t.clock.advance(0);
+    assert.deepEqual(got, ['6/9:060100010100000001']);
+    assert.equal(t.speaker.locRibSize(), 0);
+    await t.clock.advance(125_000);
+    assert.equal(t.speaker.neighbor(B)!.state, 'Established', 'back after the retry');
+    t.speaker.removePeer(B);
+    await t.clock.advance(0);
+    assert.deepEqual(got.at(-1), '6/9:0603');
+    await t.speaker.stop();
+  });
 });

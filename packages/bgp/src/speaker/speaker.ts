@@ -3,8 +3,8 @@
 // socket read, with backpressure, MRAI, ROUTE-REFRESH and graceful restart in both roles (RFC 4724, RFC 8538).
 import { EventEmitter } from 'node:events';
 import type { NegotiatedSession } from '../fsm/negotiate.js';
-import { Cease } from '../fsm/notifications.js';
-import type { DownReason } from '../fsm/types.js';
+import { Cease, ceaseNotification } from '../fsm/notifications.js';
+import type { CeaseReason, DownReason } from '../fsm/types.js';
 import { parseCommunity, parseLargeCommunity } from '../policy/community.js';
 import type { PolicyConfig } from '../policy/types.js';
 import type { RouteAttributes } from '../rib/attrs.js';
@@ -58,6 +58,8 @@ const DEFAULT_LISTEN_ADDRESSES = ['0.0.0.0', '::'];
 const BGP_PORT = 179;
 const ORIGINS = { igp: Origin.IGP, egp: Origin.EGP, incomplete: Origin.INCOMPLETE } as const;
 const noLog: SessionLogger = () => {};
+/** RFC 9003 shutdown communication sent when the speaker stops. */
+const STOP_COMMUNICATION = 'kroute speaker stopping';
 
 export type UpdatePeerResult = 'unchanged' | 'applied' | 'reset';
 
@@ -149,7 +151,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
         }
         s.abandon('graceful restart');
       } else {
-        s.stop('kroute speaker stopping');
+        if (!this.hardReset(p, Cease.adminShutdown(STOP_COMMUNICATION))) s.stop(STOP_COMMUNICATION);
         s.deconfigure();
       }
       this.releaseSession(p);
@@ -211,6 +213,7 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
     if (p === undefined) return false;
     p.removing = true;
     if (p.session !== undefined) {
+      this.hardReset(p, Cease.peerDeconfigured());
       p.session.deconfigure();
       this.releaseSession(p);
     }
@@ -475,7 +478,8 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
       const family = m.mpReach ? familyOfAfiSafi(m.mpReach.afi, m.mpReach.safi) ?? 'ipv4-unicast' : 'ipv4-unicast';
       const max = p.config.maxPrefixes ?? 0;
       this.emit('warning', `peer ${p.address}: ${r.received} prefixes exceed the maximum of ${max}: Cease 6/1`);
-      s.automaticStop(Cease.maxPrefixes({ ...afiSafiOfFamily(family), max }));
+      const cease = Cease.maxPrefixes({ ...afiSafiOfFamily(family), max });
+      if (!this.hardReset(p, cease)) s.automaticStop(cease);
     }
     this.scheduleFlush();
   }
@@ -648,6 +652,18 @@ export class BgpSpeaker extends EventEmitter<SpeakerEvents> {
       messages: { sent: { ...messages.sent }, received: { ...messages.received } },
       lastError: s ? lastErrorText(s.lastError) : null,
     };
+  }
+
+  /**
+   * RFC 8538 §3, §5: with the N bit on both sides a plain Cease would let the peer keep our routes as stale, so the
+   * Ceases meant to end the relationship (shutdown, de-configured, max-prefix) are sent as a Hard Reset wrapping
+   * them. Returns false when the N bit was not negotiated (the caller sends the plain Cease).
+   */
+  private hardReset(p: SpeakerPeer, inner: CeaseReason): boolean {
+    const gr = p.established ? p.negotiated?.gracefulRestart : undefined;
+    if (p.session === undefined || gr?.local?.notification !== true || gr.remote?.notification !== true) return false;
+    p.session.automaticStop(Cease.hardReset(ceaseNotification(inner)));
+    return true;
   }
 
   private peerOrThrow(address: string): SpeakerPeer {
