@@ -68,6 +68,8 @@ const { ESRCH, ENOENT, EEXIST } = osConstants.errno;
 /** kube-router's `--injected-routes-sync-period` default. */
 export const DEFAULT_SYNC_PERIOD_MS = 60_000;
 const MS_PER_S = 1000;
+/** How many full-pass outcomes resync() callers can still pick up after passes that followed theirs. */
+const KEPT_FULL_OUTCOMES = 16;
 /** Retry-book keys of rules (route keys never start with it). */
 const RULE_RETRY_PREFIX = 'rule|';
 
@@ -144,8 +146,10 @@ export class RouteReconciler {
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly retries: RetryBook;
   /** Full passes finished, and the error of the last pass that failed (a dump or the socket, not a route). */
-  private fullPasses = 0;
-  private lastPassError: { error: Error; fullPasses: number } | undefined;
+  /** Full passes started so far; each one's report is kept (briefly) under its number for resync() callers. */
+  private fullStarted = 0;
+  private readonly fullReports = new Map<number, ReconcileReport>();
+  private readonly failedFullPasses = new Map<number, Error>();
   /** The last pass's report, and the last full pass's. */
   lastReport: ReconcileReport | undefined;
   lastFullReport: ReconcileReport | undefined;
@@ -311,14 +315,13 @@ export class RouteReconciler {
    * failed (e.g. the dump), which is also retried in the background.
    */
   async resync(reason: ResyncReason = 'requested'): Promise<ReconcileReport> {
-    const before = this.fullPasses;
+    // Queued reasons all go into the next full pass to start (one already running started without this one).
+    const target = this.fullStarted + 1;
     this.requestFull(reason);
     await this.settled();
-    if (this.fullPasses === before) {
-      const failure = this.lastPassError;
-      throw failure && failure.fullPasses === before ? failure.error : new Error(`reconcile (${reason}) did not run: the reconciler is stopped`);
-    }
-    return this.lastFullReport!;
+    const report = this.fullReports.get(target);
+    if (report) return report;
+    throw this.failedFullPasses.get(target) ?? new Error(`reconcile (${reason}) did not run: the reconciler is stopped`);
   }
 
   /** Resolves once every queued change has been applied (or has failed and awaits its retry). */
@@ -414,7 +417,7 @@ export class RouteReconciler {
       } catch (e) {
         // A dump or the socket failed: nothing is lost, the keys stay dirty; retry the whole thing after a delay.
         if (this.stopped) return;
-        this.lastPassError = { error: asError(e), fullPasses: this.fullPasses };
+        if (work.full) this.keepFullOutcome(this.failedFullPasses, this.fullStarted, asError(e));
         this.hooks.error?.(asError(e));
         const at = this.retries.fail('*pass', { operation: 'reconcile', code: codeOf(e), message: asError(e).message }, performance.now());
         this.armRetry(at);
@@ -523,6 +526,7 @@ export class RouteReconciler {
     const applied: AppliedBatch[] = [];
     const ruleChanges: RuleChange[] = [];
     const reasons = work.full ? work.reasons : [];
+    if (work.full) this.fullStarted++;
     for (const r of reasons) this.hooks.resync?.(r);
 
     const prefixes = this.dirtyPrefixes;
@@ -705,11 +709,17 @@ export class RouteReconciler {
     this.lastReport = report;
     if (work.full) {
       this.lastFullReport = report;
-      this.fullPasses++;
+      this.keepFullOutcome(this.fullReports, this.fullStarted, report);
     }
     if (counts.added + counts.replaced > 0 && !this.dryRun) this.hooks.routesAdded?.(counts.added + counts.replaced);
     if (counts.removed > 0 && !this.dryRun) this.hooks.routesRemoved?.(counts.removed);
     this.hooks.diff?.(counts, report);
+  }
+
+  /** Keeps the outcome of full pass `seq` for the resync() calls waiting on it, and forgets old ones. */
+  private keepFullOutcome<T>(map: Map<number, T>, seq: number, value: T): void {
+    map.set(seq, value);
+    for (const k of map.keys()) if (k <= seq - KEPT_FULL_OUTCOMES) map.delete(k);
   }
 
   private newPlanner(): RoutePlanner {
