@@ -401,11 +401,12 @@ export class KrouteAgent {
           routesRemoved: (n) => this.metrics.hostRoutesRemoved.inc(n),
           diff: (counts) => {
             for (const [k, v] of Object.entries(counts)) if (typeof v === 'number' && v > 0) this.metrics.reconcilerChanges.inc({ object: 'route', action: k }, v);
-            this.metrics.hostRoutesSynced.set(this.reconciler?.ownedRoutes().length ?? 0);
+            this.metrics.hostRoutesSynced.set(this.reconciler?.ownedRouteCount ?? 0);
             this.heartbeats.beat(CONTROLLER_ROUTE_SYNC);
           },
           netlinkError: (e) => {
-            this.metrics.netlinkErrors.inc({ operation: e.operation ?? 'unknown' });
+            // The operation text names the object (one value per route): label by the verb and errno only.
+            this.metrics.netlinkErrors.inc({ operation: `${e.operation.split(' ').slice(0, 2).join(' ')} ${e.code}` });
             this.deps.log.warn(e.message);
           },
           error: (e) => this.deps.log.warn(`route sync: ${e.message}`),
