@@ -46,5 +46,5 @@ export function runCommandSync(cmd: string, args: readonly string[]): string {
 
 /** Whether `name` is an executable on PATH. */
 export function onPath(name: string): boolean {
-  return runCommandSync('sh', ['-c', `command -v ${name}`]).trim() !== '';
+  return runCommandSync('sh', ['-c', 'command -v "$1"', 'on-path', name]).trim() !== '';
 }

@@ -12,7 +12,7 @@ import { startAgent, type RunningAgent } from '../runtime/main.js';
 import { consoleLogger, silentLogger } from '../runtime/log.js';
 import { LAB_VIP_RANGE, labCluster, labNodeName, labPodCidr, labVip } from './cluster.js';
 import { GobgpdRouter } from './gobgpd-router.js';
-import { LabPrerequisiteError, onPath, runCommand } from './host-command.js';
+import { LabPrerequisiteError, onPath } from './host-command.js';
 import type { LabOptions } from './lab.js';
 import { destroyNetns, destroyNetnsSync, netnsLabDirPrefix, sweepStaleNetnsLabs } from './netns-registry.js';
 import { buildTopology, labPodIp, labUnderlayIp, pingOthers, ROUTER_ASN, ROUTER_IP, topologyNames, type LabTopology } from './netns-topology.js';
@@ -51,10 +51,12 @@ export function checkNetnsPrerequisites(): void {
   }
 }
 
-export interface NetnsLabResult {
-  convergedAfterMs: number;
+export interface ReachabilityResult {
+  /** Ordered pod pairs pinged. */
   pairs: number;
+  /** `from -> to` pairs without an answer. */
   failed: string[];
+  pingMs: number;
 }
 
 export class NetnsLab {
@@ -136,7 +138,7 @@ export class NetnsLab {
   }
 
   /** Pings every pod from every other pod. */
-  async verify(): Promise<NetnsLabResult & { pingMs: number }> {
+  async verify(): Promise<ReachabilityResult> {
     const n = this.options.nodes;
     const t0 = Date.now();
     const failed: string[] = [];
@@ -148,7 +150,7 @@ export class NetnsLab {
       }
     };
     await Promise.all(Array.from({ length: Math.min(PING_CONCURRENCY, n) }, worker));
-    return { convergedAfterMs: 0, pairs: n * (n - 1), failed, pingMs: Date.now() - t0 };
+    return { pairs: n * (n - 1), failed, pingMs: Date.now() - t0 };
   }
 
   table(): string {
@@ -239,10 +241,4 @@ export async function runNetnsLab(opts: LabOptions): Promise<number> {
     out('lab removed');
   }
   return code;
-}
-
-/** For tests and tooling: whether a namespace name is one of this lab's. */
-export async function labNamespacesOf(pid: number): Promise<string[]> {
-  const { stdout } = await runCommand('ip', ['netns', 'list']);
-  return stdout.split('\n').map((l) => l.trim().split(/\s+/)[0] ?? '').filter((name) => name.startsWith(`kroute-lab-${pid}-`));
 }
