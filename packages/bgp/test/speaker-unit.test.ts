@@ -157,9 +157,12 @@ describe('BgpSpeaker (in-memory peer, fake clock)', () => {
     const t = setup();
     t.speaker.addPeer({ address: B, asn: AS_B, connectRetry: RETRY });
     t.speaker.originate({ prefix: '10.1.0.0/24', communities: ['65001:1'], med: 5 });
+    const states: string[] = [];
+    t.speaker.on('peerStateChanged', (c) => c.address === B && states.push(c.to));
     await t.speaker.start();
     await t.clock.advance(0);
     assert.equal(t.speaker.neighbor(B)!.state, 'Established');
+    assert.deepEqual(states, ['Connect', 'OpenSent', 'OpenConfirm', 'Established']);
     assert.equal(t.prefixesSent(), 1);
     assert.equal(endOfRibFamily(t.received.at(-1)!), 'ipv4-unicast', 'End-of-RIB after the initial table (RFC 4724 §2)');
     t.announce(['10.2.0.0/24', '10.2.1.0/24', '10.2.2.0/24']);
