@@ -1,6 +1,6 @@
 // BgpSpeaker against two gobgpd 3.10 in network namespaces (kroute AS 65001 between go1 AS 65002 and go2 AS 65003):
 // IPv4 and IPv6 routes both ways with withdrawal, eBGP attribute rewriting as gobgpd's RIB shows it, live export
-// policy, soft reset in both directions, and max-prefix (Cease 6/1).
+// policy, soft reset in both directions, ECMP across two neighbours, and max-prefix (Cease 6/1).
 import assert from 'node:assert/strict';
 import { requireGobgpd, requireNetns, startGobgpd, useLab, waitFor, type Gobgpd } from '@kroute/testkit';
 import { BgpSpeaker } from '../src/speaker/index.js';
@@ -189,6 +189,22 @@ describe('speaker: against gobgpd (routes both ways, eBGP rewriting, policy, sof
     const after = speaker.neighbor(GO1.v4)!;
     assert.equal(after.messages.sent.open, before.messages.sent.open, 'no session reset');
     assert.equal(after.state, 'Established');
+  });
+
+  it('exposes equal paths from two neighbours as one ECMP set (multipath), in the RIB and the event', async () => {
+    await go1.addRoute('10.220.0.0/24', { nextHop: GO1.v4 });
+    await go2.addRoute('10.220.0.0/24', { nextHop: GO2.v4 });
+    const r = await waitForRoute(speaker, '10.220.0.0/24', (x) => x.paths.length === 2);
+    assert.equal(r.paths[0]!.best, true);
+    const ev = await waitFor(() => {
+      const e = events.last('10.220.0.0/24');
+      return e !== undefined && e.ecmp.length === 2 ? e : undefined;
+    }, { what: 'an ECMP event with two paths' });
+    assert.deepEqual(ev.ecmp.map((p) => p.nextHop).sort(), [GO1.v4, GO2.v4]);
+    assert.equal(ev.best?.nextHop, ev.ecmp[0]!.nextHop);
+    await go2.delRoute('10.220.0.0/24');
+    await waitFor(() => (events.last('10.220.0.0/24')?.ecmp.length === 1 ? true : undefined), { what: 'ECMP set shrinks to one' });
+    assert.equal(events.last('10.220.0.0/24')!.withdrawn, false);
   });
 
   it('closes the session with Cease 6/1 past maxPrefixes (applied live, without a reset first)', async () => {
