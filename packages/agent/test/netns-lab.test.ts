@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { requireGobgpd, requireNetns } from '@kroute/testkit';
 import { parseLabArgs } from '../src/lab/lab.js';
-import { netnsLabCluster } from '../src/lab/netns-lab.js';
+import { checkNodeCount, netnsLabCluster } from '../src/lab/netns-lab.js';
+import { maxNodesFor } from '../src/lab/neighbour-budget.js';
 import { renderRouterToml } from '../src/lab/gobgpd-router.js';
 import { labPodIp, labUnderlayIp } from '../src/lab/netns-topology.js';
 
@@ -47,6 +48,13 @@ describe('kroute lab --netns (pure parts)', () => {
     const c = netnsLabCluster(2);
     assert.deepEqual(c.nodes.map((n) => n.status?.addresses?.[0]?.address), [labUnderlayIp(1), labUnderlayIp(2)]);
     assert.equal(labPodIp(2), '10.244.2.10');
+  });
+
+  it('refuses more nodes than the shared ARP table holds (VXLAN: a permanent entry per remote node on every node)', () => {
+    assert.equal(maxNodesFor(1024), 30);
+    assert.doesNotThrow(() => checkNodeCount(30, 1024));
+    assert.throws(() => checkNodeCount(31, 1024), /--nodes 31: .*holds at most 1024 entries \(net\.ipv4\.neigh\.default\.gc_thresh3\).*use --nodes 30 or fewer/);
+    assert.doesNotThrow(() => checkNodeCount(60, 8192));
   });
 
   it('the router config peers with every node with MD5, afi-safis last', () => {

@@ -13,6 +13,7 @@ import { consoleLogger, silentLogger } from '../runtime/log.js';
 import { LAB_VIP_RANGE, labCluster, labNodeName, labPodCidr, labVip } from './cluster.js';
 import { GobgpdRouter } from './gobgpd-router.js';
 import { LabPrerequisiteError, onPath } from './host-command.js';
+import { maxNodesFor, neighbourEntriesNeeded, neighbourTableCap } from './neighbour-budget.js';
 import type { LabOptions } from './lab.js';
 import { destroyNetns, destroyNetnsSync, netnsLabDirPrefix, sweepStaleNetnsLabs } from './netns-registry.js';
 import { buildTopology, labPodIp, labUnderlayIp, pingOthers, ROUTER_ASN, ROUTER_IP, topologyNames, type LabTopology } from './netns-topology.js';
@@ -39,6 +40,16 @@ export function netnsLabCluster(n: number): ClusterSnapshot {
       status: { addresses: [{ type: 'InternalIP', address: labUnderlayIp(k + 1) }, { type: 'Hostname', address: labNodeName(k + 1) }] },
     })),
   };
+}
+
+/** Refuses a node count whose VXLAN neighbour entries cannot fit in the kernel's shared ARP table (see neighbour-budget.ts). */
+export function checkNodeCount(nodes: number, cap = neighbourTableCap()): void {
+  if (neighbourEntriesNeeded(nodes) <= cap) return;
+  throw new LabPrerequisiteError(
+    `kroute lab --netns --nodes ${nodes}: the nodes share one kernel, whose ARP table (all namespaces together) holds at most ` +
+    `${cap} entries (net.ipv4.neigh.default.gc_thresh3), and ${nodes} VXLAN nodes need about ${neighbourEntriesNeeded(nodes)} ` +
+    `(a permanent entry per remote node on every node); use --nodes ${maxNodesFor(cap)} or fewer, or raise gc_thresh3 on this host`,
+  );
 }
 
 export function checkNetnsPrerequisites(): void {
@@ -195,6 +206,7 @@ export async function runNetnsLab(opts: LabOptions): Promise<number> {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   try {
     checkNetnsPrerequisites();
+    checkNodeCount(opts.nodes);
   } catch (e) {
     process.stderr.write(`kroute: ${(e as Error).message}\n`);
     return EXIT_RUNTIME;
