@@ -11,6 +11,8 @@ export const SHARE_MOUNT_TAG = 'kroute-share';
 export const GUEST_SHARE_DIR = '/run/kroute-vm';
 /** Where the host's /tmp stays reachable (read-only) once a tmpfs covers /tmp inside the VM. */
 export const GUEST_HOST_TMP_DIR = '/run/host-tmp';
+/** Where the host's /var/tmp stays reachable (read-only) once a tmpfs covers /var/tmp inside the VM. */
+export const GUEST_HOST_VARTMP_DIR = '/run/host-vartmp';
 /** Kernel command-line parameter through which stage 1 learns the path of stage 2. */
 export const STAGE2_PARAM = 'kroute.stage2';
 
@@ -77,18 +79,31 @@ mount -t overlay overlay -o lowerdir=/usr/lib,upperdir=/run/.usr-lib/upper,workd
   || die "cannot overlay /usr/lib"
 mkdir -p /usr/lib/modules/${kernelVersion}
 mount --bind ${modulesDir} /usr/lib/modules/${kernelVersion} || die "cannot bind the kernel modules"
-# Bind before covering /tmp, so the host's /tmp (and a cache kept there) stays reachable.
+mount -t 9p -o ${NINEP_SHARE_OPTIONS} ${SHARE_MOUNT_TAG} ${share} || die "cannot mount the results share"
+export HOME=/tmp KROUTE_VM=1 KROUTE_VM_SHARE=${share} KROUTE_VM_HOST_TMP=${GUEST_HOST_TMP_DIR}
+[ -f ${share}/${SHARE_FILES.env} ] && . ${share}/${SHARE_FILES.env}
+# Bind before covering /tmp and /var/tmp, so the host's (and a cache kept there) stay reachable.
+mkdir -p ${GUEST_HOST_VARTMP_DIR}
 mount --bind /tmp ${GUEST_HOST_TMP_DIR} || die "cannot bind the host /tmp"
+mount --bind /var/tmp ${GUEST_HOST_VARTMP_DIR} || die "cannot bind the host /var/tmp"
 mount -t tmpfs -o mode=1777 tmp /tmp || die "cannot mount /tmp"
 mount -t tmpfs -o mode=1777 vartmp /var/tmp || die "cannot mount /var/tmp"
+# A checkout under /tmp or /var/tmp (CI clones often are) must stay visible at its own path, read-only.
+if [ -n "\${KROUTE_VM_REPO:-}" ]; then
+  case "$KROUTE_VM_REPO" in
+    /tmp/*) repo_src="${GUEST_HOST_TMP_DIR}/\${KROUTE_VM_REPO#/tmp/}" ;;
+    /var/tmp/*) repo_src="${GUEST_HOST_VARTMP_DIR}/\${KROUTE_VM_REPO#/var/tmp/}" ;;
+    *) repo_src= ;;
+  esac
+  if [ -n "$repo_src" ]; then
+    mkdir -p "$KROUTE_VM_REPO" && mount --bind "$repo_src" "$KROUTE_VM_REPO" || die "cannot bind the checkout $KROUTE_VM_REPO"
+  fi
+fi
 mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs -o mode=1777 shm /dev/shm
-mount -t 9p -o ${NINEP_SHARE_OPTIONS} ${SHARE_MOUNT_TAG} ${share} || die "cannot mount the results share"
 hostname kroute-vm
 ip link set lo up
-export HOME=/tmp KROUTE_VM=1 KROUTE_VM_SHARE=${share} KROUTE_VM_HOST_TMP=${GUEST_HOST_TMP_DIR}
-[ -f ${share}/${SHARE_FILES.env} ] && . ${share}/${SHARE_FILES.env}
 cd /
 bash ${share}/${SHARE_FILES.script} </dev/null >${share}/${SHARE_FILES.output} 2>&1
 echo $? >${share}/${SHARE_FILES.exitStatus}.tmp && mv ${share}/${SHARE_FILES.exitStatus}.tmp ${share}/${SHARE_FILES.exitStatus}

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,10 +69,14 @@ async function readOptional(path: string): Promise<string | null> {
  * Rejects with VmStartError when qemu cannot start, VmBootError when the guest ends without an exit status,
  * VmTimeoutError when the time limit passes; a failing script is a normal result with a non-zero code.
  */
+/** The repository root: this file is packages/testkit/dist/src/vm/run.js. */
+const REPO_ROOT = fileURLToPath(new URL('../../../../../', import.meta.url)).replace(/\/$/, '');
+
 export async function runInVm(script: string, opts: RunInVmOptions = {}): Promise<VmRunResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!(timeoutMs > 0)) throw new VmUsageError(`timeoutMs must be positive, got ${timeoutMs}`);
-  const env = envFile(opts.env ?? {});
+  // The checkout this harness runs from, so the guest can keep it visible if it lives under /tmp or /var/tmp.
+  const env = envFile({ KROUTE_VM_REPO: REPO_ROOT, ...(opts.env ?? {}) });
   const image = await ensureVmImage();
   await sweepOrphanShares();
   const shareDir = await mkdtemp(join(tmpdir(), `${SHARE_PREFIX}${process.pid}-`));
