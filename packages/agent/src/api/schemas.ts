@@ -91,7 +91,7 @@ export const kernelRouteSchema = {
     prefix: { type: 'string' },
     table: { type: 'integer' },
     protocol: { type: 'integer' },
-    kind: { type: 'string', enum: ['gateway', 'tunnel', 'vxlan'] },
+    kind: { type: 'string', enum: ['gateway', 'tunnel', 'vxlan', 'stale'] },
     nextHops: { type: 'array', items: { type: 'object', properties: { gateway: { type: 'string' }, device: { type: 'string' }, weight: { type: 'integer' } } } },
     source: { type: 'string' },
   },

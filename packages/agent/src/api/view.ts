@@ -64,7 +64,8 @@ export interface KernelRouteView {
   prefix: string;
   table: number;
   protocol: number;
-  kind: 'gateway' | 'tunnel' | 'vxlan';
+  /** `stale`: owned but with no reason to exist any more (held for graceful restart, or about to be swept). */
+  kind: 'gateway' | 'tunnel' | 'vxlan' | 'stale';
   nextHops: Array<{ gateway?: string; device?: string; weight?: number }>;
   source?: string;
 }

@@ -25,6 +25,16 @@ function neighbor(n: NeighborJson): NeighborView {
   };
 }
 
+function kernelRouteKind(kind: string): KernelRouteView['kind'] {
+  switch (kind) {
+    case 'via-tunnel':
+    case 'tunnel-host': return 'tunnel';
+    case 'via-vxlan': return 'vxlan';
+    case 'stale': return 'stale';
+    default: return 'gateway';
+  }
+}
+
 function* mapRoutes(it: Iterable<RouteJson>): Generator<RouteView> {
   for (const r of it) yield route(r);
 }
@@ -78,7 +88,7 @@ export class AgentView implements KrouteView {
       prefix: r.prefix,
       table: r.table,
       protocol: r.protocol,
-      kind: r.kind === 'via-tunnel' ? 'tunnel' : r.kind === 'via-vxlan' ? 'vxlan' : 'gateway',
+      kind: kernelRouteKind(r.kind),
       nextHops: r.nextHops.map((h) => ({ ...(h.gateway ? { gateway: h.gateway } : {}), ...(h.dev ? { device: h.dev } : {}), weight: h.weight })),
       ...(r.source ? { source: r.source } : {}),
     }));
