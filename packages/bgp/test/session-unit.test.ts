@@ -1,85 +1,11 @@
 // The Session without sockets: two sessions joined by an in-memory pipe, on a fake clock. Covers the driver's
 // timer handling, counters, events and live configuration, deterministically.
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
-import { Session, type SessionClock, type SessionConfig, type TimerHandle } from '../src/session/index.js';
+import { Session, type SessionConfig } from '../src/session/index.js';
+import { asConnection, FakeClock, pipePair, type PipeEnd } from './memory-pipe.js';
 import type { BgpConnection, ConnectOptions } from '../src/transport/index.js';
 import { Afi, Safi } from '../src/wire/constants.js';
 import type { UpdateMessage } from '../src/wire/types.js';
-
-class FakeClock implements SessionClock {
-  t = 0;
-  private timers: Array<{ at: number; fn: () => void; live: boolean }> = [];
-  now(): number {
-    return this.t;
-  }
-  wallNow(): number {
-    return 1_700_000_000_000 + this.t;
-  }
-  setTimer(ms: number, fn: () => void): TimerHandle {
-    const timer = { at: this.t + ms, fn, live: true };
-    this.timers.push(timer);
-    return { cancel: () => (timer.live = false) };
-  }
-  /** Runs due timers in time order, letting microtasks (pipe deliveries) run between them. */
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms;
-    for (;;) {
-      await flush();
-      this.timers = this.timers.filter((x) => x.live);
-      const next = this.timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!next) break;
-      this.t = next.at;
-      next.live = false;
-      next.fn();
-    }
-    this.t = end;
-    await flush();
-  }
-}
-
-async function flush(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-}
-
-/** One end of an in-memory duplex: what it sends arrives (asynchronously) at its partner as 'data'. */
-class PipeEnd extends EventEmitter {
-  partner!: PipeEnd;
-  closed = false;
-  /** Drop everything this end sends (a frozen peer). */
-  blackhole = false;
-  readonly info;
-  constructor(direction: 'inbound' | 'outbound', local: string, remote: string) {
-    super();
-    this.info = { direction, family: 4, localAddress: local, localPort: 179, remoteAddress: remote, remotePort: 40000 };
-  }
-  send(bytes: Uint8Array): boolean {
-    if (this.closed) throw new Error('closed');
-    if (!this.blackhole) {
-      const copy = Uint8Array.from(bytes);
-      queueMicrotask(() => this.partner.closed || this.partner.emit('data', copy));
-    }
-    return true;
-  }
-  end(): void {
-    this.shut();
-  }
-  destroy(): void {
-    this.shut();
-  }
-  setTtl(): void {}
-  private shut(): void {
-    if (this.closed) return;
-    this.closed = true;
-    queueMicrotask(() => {
-      this.emit('close', { kind: 'local', reason: 'end' });
-      if (!this.partner.closed) {
-        this.partner.closed = true;
-        this.partner.emit('close', { kind: 'remote' });
-      }
-    });
-  }
-}
 
 const A = '10.0.0.1';
 const B = '10.0.0.2';
@@ -92,13 +18,10 @@ function pair(configA: Partial<SessionConfig> = {}) {
   let b!: Session;
   const connect = async (o: ConnectOptions): Promise<BgpConnection> => {
     connects.push(o);
-    const out = new PipeEnd('outbound', A, B);
-    const inn = new PipeEnd('inbound', B, A);
-    out.partner = inn;
-    inn.partner = out;
+    const { out, inn } = pipePair(A, B);
     pipes.push(out, inn);
-    queueMicrotask(() => b.accept(inn as unknown as BgpConnection));
-    return out as unknown as BgpConnection;
+    queueMicrotask(() => b.accept(asConnection(inn)));
+    return asConnection(out);
   };
   const a = new Session({ peerAddress: B, localAs: 65001, peerAs: 65002, routerId: A, holdTime: 90, ...configA }, { clock, random: NO_JITTER, connect });
   b = new Session({ peerAddress: A, localAs: 65002, peerAs: 65001, routerId: B, holdTime: 90, passive: true }, { clock, random: NO_JITTER });

@@ -2,96 +2,14 @@
 // clock. Graceful-restart timers in both roles, hard resets, live peer changes, backpressure, MRAI and enhanced
 // route refresh, deterministically.
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
-import { Session, type SessionClock, type SessionConfig, type TimerHandle } from '../src/session/index.js';
+import { Session, type SessionConfig } from '../src/session/index.js';
 import { BgpSpeaker, type BestPathChange, type SpeakerOptions } from '../src/speaker/index.js';
+import { asConnection, FakeClock, pipePair, settleImmediates, type PipeEnd } from './memory-pipe.js';
 import type { BgpConnection, ConnectOptions } from '../src/transport/index.js';
 import { AsPathSegmentType, Origin, RouteRefreshSubtype } from '../src/wire/constants.js';
 import { encodeUpdates, endOfRib, endOfRibFamily } from '../src/wire/update.js';
 import { parsePrefix } from '../src/wire/nlri.js';
 import type { CodecContext, RouteRefreshMessage, UpdateMessage } from '../src/wire/types.js';
-
-class FakeClock implements SessionClock {
-  t = 0;
-  private timers: Array<{ at: number; fn: () => void; live: boolean }> = [];
-  now(): number {
-    return this.t;
-  }
-  wallNow(): number {
-    return 1_700_000_000_000 + this.t;
-  }
-  setTimer(ms: number, fn: () => void): TimerHandle {
-    const timer = { at: this.t + ms, fn, live: true };
-    this.timers.push(timer);
-    return { cancel: () => (timer.live = false) };
-  }
-  /** Runs due timers in time order; pipe deliveries (microtasks) and speaker flushes (setImmediate) run between. */
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms;
-    for (;;) {
-      await settle();
-      this.timers = this.timers.filter((x) => x.live);
-      const next = this.timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!next) break;
-      this.t = next.at;
-      next.live = false;
-      next.fn();
-    }
-    this.t = end;
-    await settle();
-  }
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 6; i++) {
-    for (let j = 0; j < 20; j++) await Promise.resolve();
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
-/** One end of an in-memory duplex with a switchable "kernel buffer full" for UPDATEs. */
-class PipeEnd extends EventEmitter {
-  partner!: PipeEnd;
-  closed = false;
-  /** While set, 'update' sends are delivered but report backpressure; clearing it emits 'writable'. */
-  congested = false;
-  readonly info;
-  constructor(direction: 'inbound' | 'outbound', local: string, remote: string) {
-    super();
-    this.info = { direction, family: 4, localAddress: local, localPort: 179, remoteAddress: remote, remotePort: 40000 };
-  }
-  get writable(): boolean {
-    return !this.congested && !this.closed;
-  }
-  send(bytes: Uint8Array, priority: 'control' | 'update' = 'control'): boolean {
-    if (this.closed) throw new Error('closed');
-    const copy = Uint8Array.from(bytes);
-    queueMicrotask(() => this.partner.closed || this.partner.emit('data', copy));
-    return priority === 'control' || !this.congested;
-  }
-  relieve(): void {
-    this.congested = false;
-    this.emit('writable');
-  }
-  end(): void {
-    this.shut();
-  }
-  destroy(): void {
-    this.shut();
-  }
-  setTtl(): void {}
-  private shut(): void {
-    if (this.closed) return;
-    this.closed = true;
-    queueMicrotask(() => {
-      this.emit('close', { kind: 'local', reason: 'end' });
-      if (!this.partner.closed) {
-        this.partner.closed = true;
-        this.partner.emit('close', { kind: 'remote' });
-      }
-    });
-  }
-}
 
 const A = '10.0.0.1';
 const B = '10.0.0.2';
@@ -104,20 +22,17 @@ const GR_B = { restartTime: 30, notification: true };
 
 /** Speaker A (the subject, active) and a plain Session B (the peer, passive) on one fake clock. */
 function setup(opts: Partial<SpeakerOptions> = {}, peerB: Partial<SessionConfig> = {}) {
-  const clock = new FakeClock();
+  const clock = new FakeClock(settleImmediates);
   const pipes: PipeEnd[] = [];
   const received: UpdateMessage[] = [];
   const refreshes: RouteRefreshMessage[] = [];
   const events: BestPathChange[] = [];
   let b!: Session;
   const connect = async (_o: ConnectOptions): Promise<BgpConnection> => {
-    const out = new PipeEnd('outbound', A, B);
-    const inn = new PipeEnd('inbound', B, A);
-    out.partner = inn;
-    inn.partner = out;
+    const { out, inn } = pipePair(A, B);
     pipes.push(out);
-    queueMicrotask(() => b.accept(inn as unknown as BgpConnection));
-    return out as unknown as BgpConnection;
+    queueMicrotask(() => b.accept(asConnection(inn)));
+    return asConnection(out);
   };
   const speaker = new BgpSpeaker({ asn: AS_A, routerId: A, listen: { port: 0 }, clock, connect, ...opts });
   speaker.on('bestPathChanged', (c) => events.push(...c));
