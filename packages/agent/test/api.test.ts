@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from '../src/api/server.js';
+import { buildApi, startApi } from '../src/api/server.js';
 import { FakeView, neighbor, route } from './helpers/fake-view.js';
 
 describe('REST API', () => {
@@ -133,5 +133,16 @@ describe('REST API', () => {
     const r = await get('/api/v1/nope');
     assert.equal(r.status, 404);
     assert.equal(r.body['error'], 'Not Found');
+  });
+
+  it('binds 127.0.0.1 quietly, and logs that any other address is unauthenticated', async () => {
+    const logs: string[] = [];
+    const quiet = await startApi(view, { allowWrites: false, version: 't', address: '127.0.0.1', port: 0, log: (m) => logs.push(m) });
+    await quiet.close();
+    assert.equal(logs.length, 0);
+    const open = await startApi(view, { allowWrites: true, version: 't', address: '0.0.0.0', port: 0, log: (m) => logs.push(m) });
+    await open.close();
+    assert.equal(logs.length, 1);
+    assert.match(logs[0]!, /0\.0\.0\.0:0 WITHOUT authentication: anyone who can reach it can read the RIB and change it/);
   });
 });
