@@ -1,7 +1,7 @@
 // Real kernel: batched requests, many per sendmsg, with one ACK and one result per request.
 import assert from 'node:assert/strict';
-import { AF_INET, NetlinkSocket, Rtnl, deleteRouteRequest, newRouteRequest, type Route } from '../src/index.js';
-import { TestNetns, addVethPair } from './netlink-helpers.js';
+import { AF_INET, NetlinkSocket, deleteRouteRequest, newRouteRequest, type Route } from '../src/index.js';
+import { useVethNetns } from './netlink-helpers.js';
 
 const PROTO = 17;
 const COUNT = 1000;
@@ -13,47 +13,31 @@ function hostRoute(i: number, oif: number): Route {
 
 describe('netlink: batched requests with per-message ACKs', function () {
   this.timeout(60_000);
-  let ns: TestNetns;
-  let peer: TestNetns;
-  let rtnl: Rtnl;
-  let veth0: number;
-
-  before(() => {
-    ns = TestNetns.create('bt');
-    peer = TestNetns.create('btp');
-    ({ veth0 } = addVethPair(ns, peer));
-    rtnl = Rtnl.open({ netns: ns.name });
-  });
-
-  after(() => {
-    rtnl?.close();
-    ns?.delete();
-    peer?.delete();
-  });
+  const net = useVethNetns('bt');
 
   it(`adds ${COUNT} routes in one batch: ${COUNT} ACKs, few sendmsg calls, all in the kernel`, async () => {
-    const before = rtnl.socket.sendCalls;
-    const results = await rtnl.batch(Array.from({ length: COUNT }, (_, i) => newRouteRequest(hostRoute(i, veth0))));
+    const before = net.rtnl.socket.sendCalls;
+    const results = await net.rtnl.batch(Array.from({ length: COUNT }, (_, i) => newRouteRequest(hostRoute(i, net.veth0))));
     assert.equal(results.length, COUNT);
     const failed = results.filter((r) => !r.ok);
     assert.equal(failed.length, 0, failed.map((r) => (r.ok ? '' : r.error.message)).join('\n'));
-    const calls = rtnl.socket.sendCalls - before;
+    const calls = net.rtnl.socket.sendCalls - before;
     assert.ok(calls > 0 && calls <= COUNT / 100, `expected ${COUNT} requests in a few sendmsg calls, made ${calls}`);
-    assert.equal(ns.ipJson<unknown[]>('route', 'show', 'proto', String(PROTO)).length, COUNT);
+    assert.equal(net.ns.ipJson<unknown[]>('route', 'show', 'proto', String(PROTO)).length, COUNT);
     // The dump spans many kernel datagrams (multi-part until NLMSG_DONE).
-    assert.equal((await rtnl.listRoutes({ family: AF_INET, protocol: PROTO })).length, COUNT);
+    assert.equal((await net.rtnl.listRoutes({ family: AF_INET, protocol: PROTO })).length, COUNT);
   });
 
   it('a refused request in the middle of a batch fails alone; the others keep their results', async () => {
     const requests = [
-      newRouteRequest(hostRoute(2000, veth0)),
-      newRouteRequest(hostRoute(0, veth0)), // exists already: EEXIST
+      newRouteRequest(hostRoute(2000, net.veth0)),
+      newRouteRequest(hostRoute(0, net.veth0)), // exists already: EEXIST
       newRouteRequest({ dst: '10.101.0.0/24', gateway: '10.9.9.9', protocol: PROTO }), // unreachable gateway
-      newRouteRequest(hostRoute(2001, veth0)),
+      newRouteRequest(hostRoute(2001, net.veth0)),
       deleteRouteRequest({ dst: '10.102.0.0/24', protocol: PROTO }), // absent: ESRCH
-      newRouteRequest(hostRoute(2002, veth0)),
+      newRouteRequest(hostRoute(2002, net.veth0)),
     ];
-    const results = await rtnl.batch(requests);
+    const results = await net.rtnl.batch(requests);
     assert.deepEqual(
       results.map((r) => (r.ok ? 'ok' : r.error.code)),
       ['ok', 'EEXIST', 'ENETUNREACH', 'ok', 'ESRCH', 'ok'],
@@ -63,14 +47,14 @@ describe('netlink: batched requests with per-message ACKs', function () {
     const third = results[2]!;
     assert.ok(!third.ok && third.error.message.startsWith('add route 10.101.0.0/24 via 10.9.9.9: Network is unreachable (ENETUNREACH)'));
     for (const dst of ['10.100.7.208', '10.100.7.209', '10.100.7.210']) {
-      assert.equal(ns.ipJson<unknown[]>('route', 'show', dst).length, 1, `${dst} installed`);
+      assert.equal(net.ns.ipJson<unknown[]>('route', 'show', dst).length, 1, `${dst} installed`);
     }
   });
 
   it('respects a small in-flight window and still answers every request', async () => {
-    const small = NetlinkSocket.open({ netns: ns.name, maxInFlight: 16, batchBytes: 512 });
+    const small = NetlinkSocket.open({ netns: net.ns.name, maxInFlight: 16, batchBytes: 512 });
     try {
-      const results = await small.batch(Array.from({ length: 500 }, (_, i) => newRouteRequest(hostRoute(3000 + i, veth0))));
+      const results = await small.batch(Array.from({ length: 500 }, (_, i) => newRouteRequest(hostRoute(3000 + i, net.veth0))));
       assert.equal(results.filter((r) => r.ok).length, 500);
       assert.ok(small.sendCalls >= 500 / 16, `window of 16 needs at least ${500 / 16} sendmsg calls, made ${small.sendCalls}`);
     } finally {
@@ -79,14 +63,14 @@ describe('netlink: batched requests with per-message ACKs', function () {
   });
 
   it('deletes everything again in one batch', async () => {
-    const all = await rtnl.listRoutes({ family: AF_INET, protocol: PROTO });
+    const all = await net.rtnl.listRoutes({ family: AF_INET, protocol: PROTO });
     assert.equal(all.length, COUNT + 3 + 500);
-    const results = await rtnl.batch(all.map((r) => deleteRouteRequest({ dst: r.dst, table: r.table, protocol: PROTO })));
+    const results = await net.rtnl.batch(all.map((r) => deleteRouteRequest({ dst: r.dst, table: r.table, protocol: PROTO })));
     assert.equal(results.filter((r) => r.ok).length, all.length);
-    assert.deepEqual(ns.ipJson('route', 'show', 'proto', String(PROTO)), []);
+    assert.deepEqual(net.ns.ipJson('route', 'show', 'proto', String(PROTO)), []);
   });
 
   it('an empty batch resolves to no results', async () => {
-    assert.deepEqual(await rtnl.batch([]), []);
+    assert.deepEqual(await net.rtnl.batch([]), []);
   });
 });

@@ -1,5 +1,6 @@
 // Test support for the real-kernel netlink tests: root check and throwaway network namespaces with unique names.
 import { execFileSync } from 'node:child_process';
+import { Rtnl } from '../src/index.js';
 
 /** Fails (never skips) when the tests cannot create namespaces. */
 export function requireRoot(): void {
@@ -83,4 +84,48 @@ export function addVethPair(ns: TestNetns, peer: TestNetns): { veth0: number } {
   ns.ip('link', 'set', 'veth0', 'up');
   peer.ip('link', 'set', 'veth1', 'up');
   return { veth0: ns.ifindex('veth0') };
+}
+
+/** The two namespaces of {@link useVethNetns}, their veth pair and an Rtnl socket in the first. */
+export interface VethNetns {
+  readonly ns: TestNetns;
+  readonly peer: TestNetns;
+  readonly rtnl: Rtnl;
+  readonly veth0: number;
+}
+
+/**
+ * For a mocha describe(): before() creates namespaces `<tag>` and `<tag>p` joined by {@link addVethPair} and opens
+ * an Rtnl in the first; after() closes and deletes whatever of that was made, even if before() failed half-way.
+ * The fields are read through getters, so they are only valid inside the describe's tests and hooks.
+ */
+export function useVethNetns(tag: string): VethNetns {
+  let ns: TestNetns | undefined;
+  let peer: TestNetns | undefined;
+  let rtnl: Rtnl | undefined;
+  let veth0: number | undefined;
+
+  before(() => {
+    ns = TestNetns.create(tag);
+    peer = TestNetns.create(`${tag}p`);
+    ({ veth0 } = addVethPair(ns, peer));
+    rtnl = Rtnl.open({ netns: ns.name });
+  });
+
+  after(() => {
+    rtnl?.close();
+    ns?.delete();
+    peer?.delete();
+  });
+
+  function ready<T>(value: T | undefined, field: string): T {
+    if (value === undefined) throw new Error(`useVethNetns('${tag}').${field} read before its before() hook ran`);
+    return value;
+  }
+  return {
+    get ns() { return ready(ns, 'ns'); },
+    get peer() { return ready(peer, 'peer'); },
+    get rtnl() { return ready(rtnl, 'rtnl'); },
+    get veth0() { return ready(veth0, 'veth0'); },
+  };
 }

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NetlinkSocket, RTNLGRP_IPV4_ROUTE, Rtnl, RtnlMonitor, newRouteRequest, type RtnlEvent } from '../src/index.js';
-import { TestNetns, addVethPair } from './netlink-helpers.js';
+import { NetlinkSocket, RTNLGRP_IPV4_ROUTE, RtnlMonitor, newRouteRequest, type RtnlEvent } from '../src/index.js';
+import { useVethNetns } from './netlink-helpers.js';
 
 const PROTO = 17;
 /** The smallest receive buffer we ask for; the kernel doubles it and enforces a floor, still only a few KiB. */
@@ -32,43 +32,27 @@ function nextEvent(monitor: RtnlMonitor, match: (e: RtnlEvent) => boolean): Prom
 
 describe('netlink: notifications and overflow', function () {
   this.timeout(60_000);
-  let ns: TestNetns;
-  let peer: TestNetns;
-  let rtnl: Rtnl;
-  let veth0: number;
-
-  before(() => {
-    ns = TestNetns.create('mn');
-    peer = TestNetns.create('mnp');
-    ({ veth0 } = addVethPair(ns, peer));
-    rtnl = Rtnl.open({ netns: ns.name });
-  });
-
-  after(() => {
-    rtnl?.close();
-    ns?.delete();
-    peer?.delete();
-  });
+  const net = useVethNetns('mn');
 
   it('sees a route added by us and deleted by `ip route del` as new/del route events', async () => {
-    const monitor = RtnlMonitor.open({ netns: ns.name, topics: ['route'] });
+    const monitor = RtnlMonitor.open({ netns: net.ns.name, topics: ['route'] });
     try {
       const added = nextEvent(monitor, (e) => e.kind === 'route' && e.action === 'new' && e.route.dst === '10.244.3.0/24');
-      await rtnl.addRoute({ dst: '10.244.3.0/24', gateway: '10.0.0.3', oif: veth0, protocol: PROTO });
+      await net.rtnl.addRoute({ dst: '10.244.3.0/24', gateway: '10.0.0.3', oif: net.veth0, protocol: PROTO });
       const a = await added;
       assert.ok(a.kind === 'route' && a.route.gateway === '10.0.0.3' && a.route.protocol === PROTO);
 
       const deleted = nextEvent(monitor, (e) => e.kind === 'route' && e.action === 'del' && e.route.dst === '10.244.3.0/24');
-      ns.ip('route', 'del', '10.244.3.0/24');
+      net.ns.ip('route', 'del', '10.244.3.0/24');
       const d = await deleted;
-      assert.ok(d.kind === 'route' && d.route.oif === veth0);
+      assert.ok(d.kind === 'route' && d.route.oif === net.veth0);
     } finally {
       monitor.close();
     }
   });
 
   it('iterates link, address, neighbour and rule events with for await', async () => {
-    const monitor = RtnlMonitor.open({ netns: ns.name });
+    const monitor = RtnlMonitor.open({ netns: net.ns.name });
     try {
       const kinds = new Set<string>();
       const done = (async () => {
@@ -80,10 +64,10 @@ describe('netlink: notifications and overflow', function () {
           if (kinds.size === 4) break;
         }
       })();
-      ns.ip('link', 'add', 'br-mon', 'type', 'bridge');
-      ns.ip('addr', 'add', '10.7.7.7/32', 'dev', 'lo');
-      ns.ip('neigh', 'add', '10.0.0.77', 'lladdr', '0a:58:00:00:00:77', 'dev', 'veth0', 'nud', 'permanent');
-      ns.ip('rule', 'add', 'from', '10.7.0.0/16', 'lookup', '78');
+      net.ns.ip('link', 'add', 'br-mon', 'type', 'bridge');
+      net.ns.ip('addr', 'add', '10.7.7.7/32', 'dev', 'lo');
+      net.ns.ip('neigh', 'add', '10.0.0.77', 'lladdr', '0a:58:00:00:00:77', 'dev', 'veth0', 'nud', 'permanent');
+      net.ns.ip('rule', 'add', 'from', '10.7.0.0/16', 'lookup', '78');
       await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`saw only ${[...kinds]}`)), EVENT_TIMEOUT_MS))]);
       assert.deepEqual([...kinds].sort(), ['address', 'link', 'neighbour', 'rule']);
     } finally {
@@ -92,12 +76,12 @@ describe('netlink: notifications and overflow', function () {
   });
 
   it('emits overflow when a small-buffer monitor is flooded, keeps working, and the process survives', async () => {
-    const monitor = RtnlMonitor.open({ netns: ns.name, topics: ['route'], receiveBufferSize: TINY_RCVBUF });
+    const monitor = RtnlMonitor.open({ netns: net.ns.name, topics: ['route'], receiveBufferSize: TINY_RCVBUF });
     try {
       const overflow = new Promise<void>((resolve) => monitor.once('overflow', resolve));
       // One synchronous burst of sendmsg calls: the kernel queues a notification per route while we cannot read.
-      const results = await rtnl.batch(
-        Array.from({ length: FLOOD }, (_, i) => newRouteRequest({ dst: `10.110.${i >> 8}.${i & 0xff}/32`, gateway: '10.0.0.3', oif: veth0, protocol: PROTO })),
+      const results = await net.rtnl.batch(
+        Array.from({ length: FLOOD }, (_, i) => newRouteRequest({ dst: `10.110.${i >> 8}.${i & 0xff}/32`, gateway: '10.0.0.3', oif: net.veth0, protocol: PROTO })),
       );
       assert.equal(results.filter((r) => r.ok).length, FLOOD);
       await Promise.race([overflow, new Promise((_, reject) => setTimeout(() => reject(new Error('no overflow event')), EVENT_TIMEOUT_MS))]);
@@ -105,23 +89,23 @@ describe('netlink: notifications and overflow', function () {
 
       // Still delivering after the overflow.
       const deleted = nextEvent(monitor, (e) => e.kind === 'route' && e.action === 'del' && e.route.dst === '10.110.0.7/32');
-      ns.ip('route', 'del', '10.110.0.7/32');
+      net.ns.ip('route', 'del', '10.110.0.7/32');
       await deleted;
     } finally {
       monitor.close();
-      ns.ip('route', 'flush', 'proto', String(PROTO));
+      net.ns.ip('route', 'flush', 'proto', String(PROTO));
     }
   });
 
   it('with NETLINK_NO_ENOBUFS the same flood reports no overflow', async () => {
-    const socket = NetlinkSocket.open({ netns: ns.name, groups: [RTNLGRP_IPV4_ROUTE], receiveBufferSize: TINY_RCVBUF, noEnobufs: true });
+    const socket = NetlinkSocket.open({ netns: net.ns.name, groups: [RTNLGRP_IPV4_ROUTE], receiveBufferSize: TINY_RCVBUF, noEnobufs: true });
     let overflows = 0;
     let messages = 0;
     socket.on('overflow', () => overflows++);
     socket.on('message', () => messages++);
     try {
-      const results = await rtnl.batch(
-        Array.from({ length: FLOOD }, (_, i) => newRouteRequest({ dst: `10.111.${i >> 8}.${i & 0xff}/32`, gateway: '10.0.0.3', oif: veth0, protocol: PROTO })),
+      const results = await net.rtnl.batch(
+        Array.from({ length: FLOOD }, (_, i) => newRouteRequest({ dst: `10.111.${i >> 8}.${i & 0xff}/32`, gateway: '10.0.0.3', oif: net.veth0, protocol: PROTO })),
       );
       assert.equal(results.filter((r) => r.ok).length, FLOOD);
       await new Promise((r) => setTimeout(r, 200));
@@ -129,7 +113,7 @@ describe('netlink: notifications and overflow', function () {
       assert.ok(messages > 0 && messages < FLOOD, `some notifications arrive, the rest are dropped silently (got ${messages})`);
     } finally {
       socket.close();
-      ns.ip('route', 'flush', 'proto', String(PROTO));
+      net.ns.ip('route', 'flush', 'proto', String(PROTO));
     }
   });
 
@@ -157,13 +141,13 @@ rtnl.close();
 `,
     );
     try {
-      const child = spawnSync(process.execPath, [script, ns.name, String(veth0)], { encoding: 'utf8', timeout: 30_000 });
+      const child = spawnSync(process.execPath, [script, net.ns.name, String(net.veth0)], { encoding: 'utf8', timeout: 30_000 });
       assert.equal(child.status, 0, `child exited ${child.status} (signal ${child.signal}): ${child.stderr}`);
       const m = /overflows=(\d+)/.exec(child.stdout);
       assert.ok(m && Number(m[1]) >= 1, `child saw no overflow: ${child.stdout}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
-      ns.ip('route', 'flush', 'proto', String(PROTO));
+      net.ns.ip('route', 'flush', 'proto', String(PROTO));
     }
   });
 });
