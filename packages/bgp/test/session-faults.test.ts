@@ -8,17 +8,10 @@ import { BgpListener, connectPeer, type BgpConnection } from '../src/transport/i
 import { decodeMessage } from '../src/wire/message.js';
 import { MessageReader } from '../src/wire/reader.js';
 import { DEFAULT_CODEC_CONTEXT, type BgpMessage, type NotificationMessage } from '../src/wire/types.js';
-import { speakerIn, waitForState, type Speaker } from './session-helpers.js';
+import { kernelCounter, speakerIn, waitForState, type Speaker } from './session-helpers.js';
 
 const US_AS = 65001;
 const GO_AS = 65002;
-
-async function nstat(ns: Netns, counter: string): Promise<number> {
-  const r = await ns.exec('nstat', ['-az', counter]);
-  const line = r.stdout.split('\n').find((l) => l.startsWith(counter));
-  if (line === undefined) throw new Error(`nstat has no ${counter}: ${r.stdout}`);
-  return Number(line.trim().split(/\s+/)[1]);
-}
 
 /** Count of established TCP connections between two addresses with port 179 on either end, seen from `ns`. */
 async function bgpConnections(ns: Netns, a: string, b: string): Promise<number> {
@@ -66,17 +59,17 @@ describe('session faults: TCP-MD5 against gobgpd', function () {
   });
 
   it('without a password: no session, and gobgpd kernel counts TcpExtTCPMD5NotFound', async () => {
-    const before = await nstat(go, 'TcpExtTCPMD5NotFound');
+    const before = await kernelCounter(go, 'TcpExtTCPMD5NotFound');
     session.start();
-    await waitFor(async () => ((await nstat(go, 'TcpExtTCPMD5NotFound')) > before ? true : undefined), { what: 'MD5NotFound to count up' });
+    await waitFor(async () => ((await kernelCounter(go, 'TcpExtTCPMD5NotFound')) > before ? true : undefined), { what: 'MD5NotFound to count up' });
     assert.notEqual(session.state, 'Established');
     assert.notEqual(await gobgpd.neighborState(US), 'established');
   });
 
   it('with a wrong password: no session, and TcpExtTCPMD5Failure counts up', async () => {
-    const before = await nstat(go, 'TcpExtTCPMD5Failure');
+    const before = await kernelCounter(go, 'TcpExtTCPMD5Failure');
     assert.equal(session.updateConfig({ password: 'wrong' }), 'reset');
-    await waitFor(async () => ((await nstat(go, 'TcpExtTCPMD5Failure')) > before ? true : undefined), { what: 'MD5Failure to count up' });
+    await waitFor(async () => ((await kernelCounter(go, 'TcpExtTCPMD5Failure')) > before ? true : undefined), { what: 'MD5Failure to count up' });
     assert.notEqual(session.state, 'Established');
     assert.equal(session.messages.received.open, 0, 'no OPEN ever arrived');
     assert.notEqual(await gobgpd.neighborState(US), 'established');

@@ -3,19 +3,12 @@ import assert from 'node:assert/strict';
 import { requireGobgpd, startGobgpd, useLab, type Gobgpd, type Netns } from '@kroute/testkit';
 import type { Session } from '../src/session/index.js';
 import { connectPeer } from '../src/transport/index.js';
-import { speakerIn, waitForState, type Speaker } from './session-helpers.js';
+import { kernelCounter, speakerIn, waitForState, type Speaker } from './session-helpers.js';
 
 const US_AS = 65001;
 const GO_AS = 65002;
 /** How long a session that cannot come up is watched before concluding it does not. */
 const NEVER_MS = 8_000;
-
-async function nstat(ns: Netns, counter: string): Promise<number> {
-  const r = await ns.exec('nstat', ['-az', counter]);
-  const line = r.stdout.split('\n').find((l) => l.startsWith(counter));
-  if (line === undefined) throw new Error(`nstat has no ${counter}: ${r.stdout}`);
-  return Number(line.trim().split(/\s+/)[1]);
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,12 +57,12 @@ describe('session TTL: eBGP multihop through a router', function () {
   });
 
   it('with the default eBGP TTL 1 the peer two hops away is never reached (the router drops our SYNs)', async () => {
-    const exceeded = await nstat(rt, 'IcmpOutTimeExcds');
+    const exceeded = await kernelCounter(rt, 'IcmpOutTimeExcds');
     session.start();
     await sleep(NEVER_MS);
     assert.notEqual(session.state, 'Established');
     assert.equal(session.messages.received.open, 0);
-    assert.ok((await nstat(rt, 'IcmpOutTimeExcds')) > exceeded, 'the router sent ICMP time exceeded for our packets');
+    assert.ok((await kernelCounter(rt, 'IcmpOutTimeExcds')) > exceeded, 'the router sent ICMP time exceeded for our packets');
     assert.notEqual(await gobgpd.neighborState(US), 'established');
   });
 
@@ -123,10 +116,10 @@ describe('session TTL: GTSM (ttl-security) against gobgpd', function () {
   it('a peer sending with a lower TTL is dropped by the kernel (TcpExtTCPMinTTLDrop)', async () => {
     const s = speaker.add({ peerAddress: CLIENT, localAs: US_AS, peerAs: GO_AS, routerId: US, passive: true, ttlSecurity: 1 });
     s.start();
-    const drops = await nstat(us, 'TcpExtTCPMinTTLDrop');
+    const drops = await kernelCounter(us, 'TcpExtTCPMinTTLDrop');
     // The client sends with TTL 64: one hop away it arrives with 64, far below GTSM's 255.
     await assert.rejects(connectPeer({ host: US, localAddress: CLIENT, netns: cl.name, ttl: 64, timeoutMs: 3000 }));
-    assert.ok((await nstat(us, 'TcpExtTCPMinTTLDrop')) > drops, 'the kernel dropped the SYNs');
+    assert.ok((await kernelCounter(us, 'TcpExtTCPMinTTLDrop')) > drops, 'the kernel dropped the SYNs');
     assert.equal(s.connectionCount, 0);
     assert.equal(s.state, 'Active');
   });
