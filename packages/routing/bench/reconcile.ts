@@ -3,38 +3,16 @@
 // then removal of every path. `ip -batch` does add, a `replace` of every route (what kube-router's RouteSync does each
 // period), and delete. Prints routes/s.
 // Run (root): node dist/bench/reconcile.js   [KROUTE_BENCH_SIZES=10000,100000 KROUTE_BENCH_ROUNDS=1]
-import { execFileSync, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { RouteReconciler, type BestPath } from '../src/index.js';
+import { GATEWAY, SIZES, countRoutes as countProto, dst, ipBatch, withBenchNetns } from './bench-netns.js';
 
-const SIZES = (process.env.KROUTE_BENCH_SIZES ?? '10000,100000').split(',').map(Number);
 /** Each method runs this many times per size, alternating, and the best run counts: the machine is shared. */
 const ROUNDS = Number(process.env.KROUTE_BENCH_ROUNDS ?? 2);
 const PROTO = 17;
-const GATEWAY = '10.0.0.3';
-
-function ip(...args: string[]): string {
-  return execFileSync('ip', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-}
-
-/** Distinct /32s: 10.(16 + i / 65536).(i / 256 % 256).(i % 256). */
-function dst(i: number): string {
-  return `10.${16 + (i >> 16)}.${(i >> 8) & 0xff}.${i & 0xff}/32`;
-}
 
 function countRoutes(ns: string): number {
-  return ip('-n', ns, 'route', 'show', 'proto', String(PROTO)).split('\n').filter(Boolean).length;
-}
-
-function ipBatch(ns: string, lines: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['-n', ns, '-batch', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ip -batch exited ${code}: ${stderr.slice(0, 500)}`))));
-    child.stdin.end(lines.join('\n') + '\n');
-  });
+  return countProto(ns, PROTO);
 }
 
 interface Timing {
@@ -95,17 +73,7 @@ function best(runs: Timing[]): Timing {
 }
 
 async function main(): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('the reconcile benchmark needs root to create network namespaces');
-  const ns = `kr-rbench-${process.pid}`;
-  const peer = `kr-rbenchp-${process.pid}`;
-  ip('netns', 'add', ns);
-  ip('netns', 'add', peer);
-  try {
-    ip('-n', ns, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1', 'netns', peer);
-    ip('-n', ns, 'addr', 'add', '10.0.0.1/24', 'dev', 'veth0');
-    ip('-n', peer, 'addr', 'add', `${GATEWAY}/24`, 'dev', 'veth1');
-    ip('-n', ns, 'link', 'set', 'veth0', 'up');
-    ip('-n', peer, 'link', 'set', 'veth1', 'up');
+  await withBenchNetns('kr-rbench', async (ns) => {
     const rows: string[] = [];
     const cell = (n: number, ms: number): string => Math.round(n / (ms / 1000)).toString().padStart(12);
     for (const n of SIZES) {
@@ -124,10 +92,7 @@ async function main(): Promise<void> {
     console.log(`\nroutes/s, best of ${ROUNDS} alternating runs; no-op = reconciler full pass (dump+diff) vs ip -batch replace of every route\n`);
     console.log(`${'routes'.padStart(8)}  ${'method'.padEnd(24)}  ${'add/s'.padStart(12)}  ${'no-op/s'.padStart(12)}  ${'remove/s'.padStart(12)}`);
     for (const r of rows) console.log(r);
-  } finally {
-    ip('netns', 'del', ns);
-    ip('netns', 'del', peer);
-  }
+  });
 }
 
 main().catch((e: unknown) => {

@@ -1,38 +1,16 @@
 // Benchmark: install then remove N routes in a throwaway namespace, through our batched rtnetlink client and
 // through one `ip -batch -` process, in the same run. Prints routes per second for each.
 // Run: npm run bench -w @kroute/routing (root; creates and deletes its own namespaces).
-import { execFileSync, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { AF_INET, Rtnl, deleteRouteRequest, newRouteRequest, type Route } from '../src/index.js';
+import { GATEWAY, SIZES, countRoutes as countProto, dst, ip, ipBatch, withBenchNetns } from './bench-netns.js';
 
 const PROTO = 201; // a protocol number nothing else on a test namespace uses
-const SIZES = (process.env.KROUTE_BENCH_SIZES ?? '10000,100000').split(',').map(Number);
 /** Each method runs this many times per size, alternating, and the best run counts: the machine is shared. */
 const ROUNDS = Number(process.env.KROUTE_BENCH_ROUNDS ?? 3);
-const FIRST_OCTET = 10;
-
-function ip(...args: string[]): string {
-  return execFileSync('ip', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-}
-
-/** Distinct /32s: 10.(16 + i / 65536).(i / 256 % 256).(i % 256). */
-function dst(i: number): string {
-  return `${FIRST_OCTET}.${16 + (i >> 16)}.${(i >> 8) & 0xff}.${i & 0xff}/32`;
-}
 
 function countRoutes(ns: string): number {
-  return ip('-n', ns, 'route', 'show', 'proto', String(PROTO)).split('\n').filter(Boolean).length;
-}
-
-function ipBatch(ns: string, lines: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['-n', ns, '-batch', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ip -batch exited ${code}: ${stderr.slice(0, 500)}`))));
-    child.stdin.end(lines.join('\n') + '\n');
-  });
+  return countProto(ns, PROTO);
 }
 
 interface Row {
@@ -80,7 +58,7 @@ async function runKroute(ns: string, routes: Route[]): Promise<Timing & { sendCa
 async function runIpBatch(ns: string, routes: Route[]): Promise<Timing> {
   const n = routes.length;
   let t = performance.now();
-  await ipBatch(ns, routes.map((r) => `route add ${r.dst} via 10.0.0.3 dev veth0 proto ${PROTO}`));
+  await ipBatch(ns, routes.map((r) => `route add ${r.dst} via ${GATEWAY} dev veth0 proto ${PROTO}`));
   const addMs = performance.now() - t;
   t = performance.now();
   const shown = (JSON.parse(ip('-n', ns, '-j', 'route', 'show', 'proto', String(PROTO))) as unknown[]).length;
@@ -102,7 +80,7 @@ function best(runs: Timing[]): Timing {
 }
 
 async function benchOne(ns: string, oif: number, n: number): Promise<Row[]> {
-  const routes: Route[] = Array.from({ length: n }, (_, i) => ({ dst: dst(i), gateway: '10.0.0.3', oif, protocol: PROTO }));
+  const routes: Route[] = Array.from({ length: n }, (_, i) => ({ dst: dst(i), gateway: GATEWAY, oif, protocol: PROTO }));
   const ours: Timing[] = [];
   const theirs: Timing[] = [];
   let sendCalls = 0;
@@ -122,18 +100,7 @@ async function benchOne(ns: string, oif: number, n: number): Promise<Row[]> {
 }
 
 async function main(): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('the routing benchmark needs root to create network namespaces');
-  const ns = `kr-bench-${process.pid}`;
-  const peer = `kr-benchp-${process.pid}`;
-  ip('netns', 'add', ns);
-  ip('netns', 'add', peer);
-  try {
-    ip('-n', ns, 'link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1', 'netns', peer);
-    ip('-n', ns, 'addr', 'add', '10.0.0.1/24', 'dev', 'veth0');
-    ip('-n', peer, 'addr', 'add', '10.0.0.3/24', 'dev', 'veth1');
-    ip('-n', ns, 'link', 'set', 'veth0', 'up');
-    ip('-n', peer, 'link', 'set', 'veth1', 'up');
-    const oif = (JSON.parse(ip('-n', ns, '-j', 'link', 'show', 'dev', 'veth0')) as { ifindex: number }[])[0]!.ifindex;
+  await withBenchNetns('kr-bench', async (ns, oif) => {
     const rows: Row[] = [];
     for (const n of SIZES) rows.push(...(await benchOne(ns, oif, n)));
     console.log(`\nroutes/s, install then remove /32 routes via a veth neighbour, one namespace; best of ${ROUNDS} alternating runs\n`);
@@ -142,10 +109,7 @@ async function main(): Promise<void> {
     for (const r of rows) {
       console.log(`${String(r.routes).padStart(8)}  ${r.method.padEnd(30)}  ${cell(r.addPerSec)}  ${cell(r.delPerSec)}  ${cell(r.dumpPerSec)}`);
     }
-  } finally {
-    ip('netns', 'del', ns);
-    ip('netns', 'del', peer);
-  }
+  });
 }
 
 main().catch((e: unknown) => {
