@@ -60,3 +60,14 @@ export async function withBenchNetns(prefix: string, body: (ns: string, oif: num
     ip('netns', 'del', ns);
   }
 }
+
+/** Each timing field's least value over `runs`: on a shared machine the best run is the least disturbed one. */
+export function fastest<T extends { [K in keyof T]: number }>(runs: T[]): T {
+  const [first, ...rest] = runs;
+  if (!first) throw new Error('fastest: no runs to choose from');
+  const out = { ...first };
+  for (const run of rest) {
+    for (const key of Object.keys(out) as (keyof T)[]) out[key] = Math.min(out[key], run[key]) as T[keyof T];
+  }
+  return out;
+}

@@ -5,7 +5,7 @@
 // Run (root): node dist/bench/reconcile.js   [KROUTE_BENCH_SIZES=10000,100000 KROUTE_BENCH_ROUNDS=1]
 import { performance } from 'node:perf_hooks';
 import { RouteReconciler, type BestPath } from '../src/index.js';
-import { GATEWAY, SIZES, countRoutes as countProto, dst, ipBatch, withBenchNetns } from './bench-netns.js';
+import { GATEWAY, SIZES, countRoutes as countProto, dst, fastest, ipBatch, withBenchNetns } from './bench-netns.js';
 
 /** Each method runs this many times per size, alternating, and the best run counts: the machine is shared. */
 const ROUNDS = Number(process.env.KROUTE_BENCH_ROUNDS ?? 2);
@@ -64,14 +64,6 @@ async function runIpBatch(ns: string, n: number): Promise<Timing> {
   return { addMs, noopMs, delMs };
 }
 
-function best(runs: Timing[]): Timing {
-  return {
-    addMs: Math.min(...runs.map((r) => r.addMs)),
-    noopMs: Math.min(...runs.map((r) => r.noopMs)),
-    delMs: Math.min(...runs.map((r) => r.delMs)),
-  };
-}
-
 async function main(): Promise<void> {
   await withBenchNetns('kr-rbench', async (ns) => {
     const rows: string[] = [];
@@ -84,8 +76,8 @@ async function main(): Promise<void> {
         ours.push(await runReconciler(ns, paths));
         theirs.push(await runIpBatch(ns, n));
       }
-      const k = best(ours);
-      const i = best(theirs);
+      const k = fastest(ours);
+      const i = fastest(theirs);
       rows.push(`${String(n).padStart(8)}  ${'kroute RouteReconciler'.padEnd(24)}  ${cell(n, k.addMs)}  ${cell(n, k.noopMs)}  ${cell(n, k.delMs)}`);
       rows.push(`${String(n).padStart(8)}  ${'ip -batch -'.padEnd(24)}  ${cell(n, i.addMs)}  ${cell(n, i.noopMs)}  ${cell(n, i.delMs)}`);
     }

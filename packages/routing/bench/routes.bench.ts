@@ -3,7 +3,7 @@
 // Run: npm run bench -w @kroute/routing (root; creates and deletes its own namespaces).
 import { performance } from 'node:perf_hooks';
 import { AF_INET, Rtnl, deleteRouteRequest, newRouteRequest, type Route } from '../src/index.js';
-import { GATEWAY, SIZES, countRoutes as countProto, dst, ip, ipBatch, withBenchNetns } from './bench-netns.js';
+import { GATEWAY, SIZES, countRoutes as countProto, dst, fastest, ip, ipBatch, withBenchNetns } from './bench-netns.js';
 
 const PROTO = 201; // a protocol number nothing else on a test namespace uses
 /** Each method runs this many times per size, alternating, and the best run counts: the machine is shared. */
@@ -71,14 +71,6 @@ async function runIpBatch(ns: string, routes: Route[]): Promise<Timing> {
   return { addMs, delMs, dumpMs };
 }
 
-function best(runs: Timing[]): Timing {
-  return {
-    addMs: Math.min(...runs.map((r) => r.addMs)),
-    delMs: Math.min(...runs.map((r) => r.delMs)),
-    dumpMs: Math.min(...runs.map((r) => r.dumpMs)),
-  };
-}
-
 async function benchOne(ns: string, oif: number, n: number): Promise<Row[]> {
   const routes: Route[] = Array.from({ length: n }, (_, i) => ({ dst: dst(i), gateway: GATEWAY, oif, protocol: PROTO }));
   const ours: Timing[] = [];
@@ -91,8 +83,8 @@ async function benchOne(ns: string, oif: number, n: number): Promise<Row[]> {
     theirs.push(await runIpBatch(ns, routes));
   }
   const rate = (ms: number): number => n / (ms / 1000);
-  const k = best(ours);
-  const i = best(theirs);
+  const k = fastest(ours);
+  const i = fastest(theirs);
   return [
     { routes: n, method: `kroute Rtnl (${sendCalls} sendmsg)`, addPerSec: rate(k.addMs), delPerSec: rate(k.delMs), dumpPerSec: rate(k.dumpMs) },
     { routes: n, method: 'ip -batch - / ip -j route', addPerSec: rate(i.addMs), delPerSec: rate(i.delMs), dumpPerSec: rate(i.dumpMs) },
