@@ -8,7 +8,8 @@ import { BgpListener, connectPeer, type BgpConnection } from '../src/transport/i
 import { decodeMessage } from '../src/wire/message.js';
 import { MessageReader } from '../src/wire/reader.js';
 import { DEFAULT_CODEC_CONTEXT, type BgpMessage, type NotificationMessage } from '../src/wire/types.js';
-import { kernelCounter, speakerIn, waitForState, type Speaker } from './session-helpers.js';
+import { kernelCounter } from './kernel-counter.js';
+import { speakerIn, waitForState, type Speaker } from './session-helpers.js';
 
 const US_AS = 65001;
 const GO_AS = 65002;

@@ -1,6 +1,6 @@
 // Shared scaffolding of the session tests: a kroute listener inside a test namespace, sessions routed from it,
-// waits on session state, and kernel counters.
-import { waitFor, type Netns } from '@kroute/testkit';
+// and waits on session state.
+import { waitFor } from '@kroute/testkit';
 import { BgpListener } from '../src/transport/index.js';
 import { Session, SessionDirectory, type SessionConfig, type SessionOptions } from '../src/session/index.js';
 import type { FsmState } from '../src/fsm/index.js';
@@ -43,11 +43,4 @@ export async function waitForState(session: Session, state: FsmState, timeoutMs 
     const detail = `now ${session.state}; last change ${JSON.stringify(session.lastStateChange)}; last error ${JSON.stringify(session.lastError)}`;
     throw new Error(`${(e as Error).message} (${detail})`);
   }
-}
-
-/** One absolute kernel counter in `ns` (via testkit's ns.nstat); throws when the kernel has no such counter. */
-export async function kernelCounter(ns: Netns, counter: string): Promise<number> {
-  const value = (await ns.nstat(counter))[counter];
-  if (value === undefined) throw new Error(`nstat in ${ns.name} has no counter ${counter}`);
-  return value;
 }

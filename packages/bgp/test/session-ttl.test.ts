@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { requireGobgpd, startGobgpd, useLab, type Gobgpd, type Netns } from '@kroute/testkit';
 import type { Session } from '../src/session/index.js';
 import { connectPeer } from '../src/transport/index.js';
-import { kernelCounter, speakerIn, waitForState, type Speaker } from './session-helpers.js';
+import { kernelCounter } from './kernel-counter.js';
+import { speakerIn, waitForState, type Speaker } from './session-helpers.js';
 
 const US_AS = 65001;
 const GO_AS = 65002;

@@ -9,7 +9,8 @@ import {
   connectPeer,
   UpdateQueueOverflowError,
 } from '../src/transport/index.js';
-import { NetnsLab, requireNetnsPrivileges, waitFor } from './transport-lab.js';
+import { useLab } from '@kroute/testkit';
+import { requireNetnsPrivileges, waitFor } from './transport-lab.js';
 
 const A4 = '10.85.0.1';
 const B4 = '10.85.0.2';
@@ -62,7 +63,7 @@ function frameReader(conn: BgpConnection): Received[] {
 
 describe('transport: backpressure and control-message priority', function () {
   this.timeout(60_000);
-  let lab: NetnsLab;
+  const lab = useLab('bp');
   let nsA: string;
   let nsB: string;
   let listener: BgpListener;
@@ -70,10 +71,11 @@ describe('transport: backpressure and control-message priority', function () {
 
   before(async () => {
     requireNetnsPrivileges();
-    lab = new NetnsLab('bp');
-    nsA = lab.ns('a');
-    nsB = lab.ns('b');
-    lab.link({ ns: nsA, addresses: [`${A4}/24`] }, { ns: nsB, addresses: [`${B4}/24`] });
+    const a = await lab().netns('a');
+    const b = await lab().netns('b');
+    nsA = a.name;
+    nsB = b.name;
+    await lab().veth(a, b, { aAddrs: [`${A4}/24`], bAddrs: [`${B4}/24`] });
     listener = await BgpListener.listen({ netns: nsA, addresses: ['0.0.0.0'] });
     listener.setPeer(B4);
   });
@@ -84,7 +86,6 @@ describe('transport: backpressure and control-message priority', function () {
 
   after(async () => {
     await listener?.close();
-    await lab?.cleanup();
   });
 
   /** A connected pair whose reader does not read until told to. */

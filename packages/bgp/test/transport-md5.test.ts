@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { type BgpConnection, BgpListener, ConnectTimeoutError, connectPeer } from '../src/transport/index.js';
 import { sockopt } from '../src/transport/native.js';
-import { NetnsLab, requireNetnsPrivileges } from './transport-lab.js';
+import { useLab, type Netns } from '@kroute/testkit';
+import { kernelCounter } from './kernel-counter.js';
+import { requireNetnsPrivileges } from './transport-lab.js';
 
 const A4 = '10.82.0.1';
 const B4 = '10.82.0.2';
@@ -15,7 +17,9 @@ const FAIL_TIMEOUT_MS = 1200;
 
 describe('transport: TCP-MD5', function () {
   this.timeout(30_000);
-  let lab: NetnsLab;
+  const lab = useLab('md5');
+  let a: Netns;
+  let b: Netns;
   let nsA: string;
   let nsB: string;
   let listener: BgpListener;
@@ -23,10 +27,11 @@ describe('transport: TCP-MD5', function () {
 
   before(async () => {
     requireNetnsPrivileges();
-    lab = new NetnsLab('md5');
-    nsA = lab.ns('a');
-    nsB = lab.ns('b');
-    lab.link({ ns: nsA, addresses: [`${A4}/24`, `${A6}/64`] }, { ns: nsB, addresses: [`${B4}/24`, `${B6}/64`] });
+    a = await lab().netns('a');
+    b = await lab().netns('b');
+    nsA = a.name;
+    nsB = b.name;
+    await lab().veth(a, b, { aAddrs: [`${A4}/24`, `${A6}/64`], bAddrs: [`${B4}/24`, `${B6}/64`] });
     listener = await BgpListener.listen({ netns: nsA, addresses: ['::'] });
     listener.on('connection', (c) => {
       open.push(c);
@@ -42,7 +47,6 @@ describe('transport: TCP-MD5', function () {
 
   after(async () => {
     await listener?.close();
-    await lab?.cleanup();
   });
 
   const attempt = (host: string, md5Key: string | null) =>
@@ -65,22 +69,22 @@ describe('transport: TCP-MD5', function () {
     it(`${family}: the right key connects and both sockets carry it`, async () => {
       const c = await attempt(local, key);
       assert.equal(c.info.remoteAddress, local);
-      const accepted = lab.exec(nsA, 'ss', ['-tinHOe', 'state', 'established']);
-      const outbound = lab.exec(nsB, 'ss', ['-tinHOe', 'state', 'established']);
+      const accepted = (await a.exec('ss', ['-tinHOe', 'state', 'established'])).stdout;
+      const outbound = (await b.exec('ss', ['-tinHOe', 'state', 'established'])).stdout;
       assert.match(accepted, new RegExp(`md5keys:(::ffff:)?${remote.replace(/\./g, '\\.')}/`), accepted);
       assert.match(outbound, new RegExp(`md5keys:${local.replace(/\./g, '\\.')}/`), outbound);
     });
 
     it(`${family}: a wrong key never connects and TcpExtTCPMD5Failure counts up`, async () => {
-      const before = lab.counter(nsA, 'TcpExtTCPMD5Failure');
+      const before = await kernelCounter(a, 'TcpExtTCPMD5Failure');
       await neverConnects(local, 'wrong');
-      assert.ok(lab.counter(nsA, 'TcpExtTCPMD5Failure') > before);
+      assert.ok((await kernelCounter(a, 'TcpExtTCPMD5Failure')) > before);
     });
 
     it(`${family}: a missing key never connects and TcpExtTCPMD5NotFound counts up`, async () => {
-      const before = lab.counter(nsA, 'TcpExtTCPMD5NotFound');
+      const before = await kernelCounter(a, 'TcpExtTCPMD5NotFound');
       await neverConnects(local, null);
-      assert.ok(lab.counter(nsA, 'TcpExtTCPMD5NotFound') > before);
+      assert.ok((await kernelCounter(a, 'TcpExtTCPMD5NotFound')) > before);
     });
   }
 
@@ -94,9 +98,9 @@ describe('transport: TCP-MD5', function () {
   it('removing the key on the live listener lets an attempt without a key connect', async () => {
     listener.setPeer(B6, { md5Key: null });
     await attempt(A6, null);
-    const before = lab.counter(nsA, 'TcpExtTCPMD5Unexpected');
+    const before = await kernelCounter(a, 'TcpExtTCPMD5Unexpected');
     await neverConnects(A6, 'right-v6');
-    assert.ok(lab.counter(nsA, 'TcpExtTCPMD5Unexpected') > before, 'a signed SYN to a key-less listener is dropped');
+    assert.ok((await kernelCounter(a, 'TcpExtTCPMD5Unexpected')) > before, 'a signed SYN to a key-less listener is dropped');
     listener.setPeer(B6, { md5Key: 'right-v6' });
     await attempt(A6, 'right-v6');
   });
