@@ -11,7 +11,8 @@ import {
   type RejectedConnection,
   ttlSettings,
 } from '../src/transport/index.js';
-import { NetnsLab, requireNetnsPrivileges, waitFor } from './transport-lab.js';
+import { useLab } from '@kroute/testkit';
+import { requireNetnsPrivileges, waitFor } from './transport-lab.js';
 
 const A4 = '10.81.0.1';
 const B4 = '10.81.0.2';
@@ -29,31 +30,25 @@ function firstData(conn: BgpConnection): Promise<Buffer> {
 
 describe('transport: connect between namespaces', function () {
   this.timeout(30_000);
-  let lab: NetnsLab;
+  const lab = useLab('conn');
   let nsA: string;
   let nsB: string;
   let listener: BgpListener | undefined;
   const open: BgpConnection[] = [];
 
-  before(() => {
+  before(async () => {
     requireNetnsPrivileges();
-    lab = new NetnsLab('conn');
-    nsA = lab.ns('a');
-    nsB = lab.ns('b');
-    lab.link(
-      { ns: nsA, addresses: [`${A4}/24`, `${A6}/64`] },
-      { ns: nsB, addresses: [`${B4}/24`, `${B4_SECOND}/24`, `${B6}/64`] },
-    );
+    const a = await lab().netns('a');
+    const b = await lab().netns('b');
+    nsA = a.name;
+    nsB = b.name;
+    await lab().veth(a, b, { aAddrs: [`${A4}/24`, `${A6}/64`], bAddrs: [`${B4}/24`, `${B4_SECOND}/24`, `${B6}/64`] });
   });
 
   afterEach(async () => {
     for (const c of open.splice(0)) c.destroy('test done');
     await listener?.close();
     listener = undefined;
-  });
-
-  after(async () => {
-    await lab?.cleanup();
   });
 
   for (const [family, local, remote] of [
@@ -197,7 +192,7 @@ describe('transport: connect between namespaces', function () {
   });
 
   it('a missing namespace is a typed error', async () => {
-    await assert.rejects(connectPeer({ host: A4, netns: `${lab.prefix}-missing`, timeoutMs: 1000 }), {
+    await assert.rejects(connectPeer({ host: A4, netns: `${lab().id}-missing`, timeoutMs: 1000 }), {
       code: 'SOCKET_OPTION',
       errno: 'ENOENT',
     });
