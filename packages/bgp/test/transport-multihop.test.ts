@@ -8,7 +8,9 @@ import {
   ConnectTimeoutError,
   ttlSettings,
 } from '../src/transport/index.js';
-import { NetnsLab, requireNetnsPrivileges, waitFor } from './transport-lab.js';
+import { useLab, waitFor as waitUntil, type Netns } from '@kroute/testkit';
+import { kernelCounter } from './kernel-counter.js';
+import { requireNetnsPrivileges, waitFor } from './transport-lab.js';
 
 const FAIL_TIMEOUT_MS = 1200;
 
@@ -30,29 +32,29 @@ function collect(conn: BgpConnection): Buffer[] {
 
 describe('transport: multihop TTL and GTSM across a router namespace', function () {
   this.timeout(40_000);
-  let lab: NetnsLab;
+  const lab = useLab('mh');
   let nsA: string;
-  let nsR: string;
-  let nsB: string;
+  let routerNs: Netns;
+  let peerNs: Netns;
   let listener: BgpListener;
   const accepted: BgpConnection[] = [];
   const open: BgpConnection[] = [];
 
   before(async () => {
     requireNetnsPrivileges();
-    lab = new NetnsLab('mh');
-    nsA = lab.ns('a');
-    nsR = lab.ns('r');
-    nsB = lab.ns('b');
-    lab.link({ ns: nsA, addresses: ['10.83.1.1/24', 'fd83:1::1/64'] }, { ns: nsR, addresses: ['10.83.1.254/24', 'fd83:1::fe/64'] });
-    lab.link({ ns: nsR, addresses: ['10.83.2.254/24', 'fd83:2::fe/64'] }, { ns: nsB, addresses: ['10.83.2.2/24', 'fd83:2::2/64'] });
-    lab.exec(nsR, 'sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
-    lab.exec(nsR, 'sysctl', ['-qw', 'net.ipv6.conf.all.forwarding=1']);
-    lab.exec(nsA, 'ip', ['route', 'add', 'default', 'via', '10.83.1.254']);
-    lab.exec(nsA, 'ip', ['-6', 'route', 'add', 'default', 'via', 'fd83:1::fe']);
-    lab.exec(nsB, 'ip', ['route', 'add', 'default', 'via', '10.83.2.254']);
-    lab.exec(nsB, 'ip', ['-6', 'route', 'add', 'default', 'via', 'fd83:2::fe']);
-    listener = await BgpListener.listen({ netns: nsB, addresses: ['0.0.0.0', '::'] });
+    const a = await lab().netns('a');
+    routerNs = await lab().netns('r');
+    peerNs = await lab().netns('b');
+    nsA = a.name;
+    await lab().veth(a, routerNs, { aAddrs: ['10.83.1.1/24', 'fd83:1::1/64'], bAddrs: ['10.83.1.254/24', 'fd83:1::fe/64'] });
+    await lab().veth(routerNs, peerNs, { aAddrs: ['10.83.2.254/24', 'fd83:2::fe/64'], bAddrs: ['10.83.2.2/24', 'fd83:2::2/64'] });
+    await routerNs.sysctl('net.ipv4.ip_forward', '1');
+    await routerNs.sysctl('net.ipv6.conf.all.forwarding', '1');
+    await a.ip('route', 'add', 'default', 'via', '10.83.1.254');
+    await a.ip('-6', 'route', 'add', 'default', 'via', 'fd83:1::fe');
+    await peerNs.ip('route', 'add', 'default', 'via', '10.83.2.254');
+    await peerNs.ip('-6', 'route', 'add', 'default', 'via', 'fd83:2::fe');
+    listener = await BgpListener.listen({ netns: peerNs.name, addresses: ['0.0.0.0', '::'] });
     listener.on('connection', (c) => {
       accepted.push(c);
       open.push(c);
@@ -66,7 +68,6 @@ describe('transport: multihop TTL and GTSM across a router namespace', function 
 
   after(async () => {
     await listener?.close();
-    await lab?.cleanup();
   });
 
   const fails = async (attempt: Promise<BgpConnection>): Promise<void> => {
@@ -98,7 +99,7 @@ describe('transport: multihop TTL and GTSM across a router namespace', function 
 
     it(`${family}: the accepted socket sends with the peer's TTL (1 dies at the router)`, async () => {
       listener.setPeer(a, { ttl: ttlSettings({ peerType: 'external' }) });
-      const exceededBefore = lab.counter(nsR, family === 'IPv4' ? 'IcmpOutTimeExcds' : 'Icmp6OutTimeExcds');
+      const exceededBefore = await kernelCounter(routerNs, family === 'IPv4' ? 'IcmpOutTimeExcds' : 'Icmp6OutTimeExcds');
       // The SYN-ACK leaves the listener with TTL 255, so the handshake completes; the data after it does not.
       const client = await connectPeer({ host: b, netns: nsA, ttl: 2, timeoutMs: 5000 });
       open.push(client);
@@ -109,18 +110,19 @@ describe('transport: multihop TTL and GTSM across a router namespace', function 
       client.send(Uint8Array.from([1]), 'control');
       server.send(Uint8Array.from([2]), 'control');
       await waitFor('bytes from the client', () => atServer.length > 0);
-      await waitFor('the router to drop our TTL-1 data', () =>
-        lab.counter(nsR, family === 'IPv4' ? 'IcmpOutTimeExcds' : 'Icmp6OutTimeExcds') > exceededBefore,
-      );
+      await waitUntil(async () => (await kernelCounter(routerNs, family === 'IPv4' ? 'IcmpOutTimeExcds' : 'Icmp6OutTimeExcds')) > exceededBefore, {
+        what: 'the router to drop our TTL-1 data',
+        timeoutMs: 10_000,
+      });
       assert.equal(atClient.length, 0);
     });
 
     it(`${family}: GTSM — 1 hop allowed drops the two-hop peer (TcpExtTCPMinTTLDrop), 2 hops allowed connects`, async () => {
       listener.setPeer(a, { ttl: ttlSettings({ peerType: 'external', ttlSecurity: 1 }) });
       const gtsm1 = ttlSettings({ peerType: 'external', ttlSecurity: 1 });
-      const dropsBefore = lab.counter(nsB, 'TcpExtTCPMinTTLDrop');
+      const dropsBefore = await kernelCounter(peerNs, 'TcpExtTCPMinTTLDrop');
       await fails(connectPeer({ host: b, netns: nsA, ...gtsm1, timeoutMs: FAIL_TIMEOUT_MS }));
-      assert.ok(lab.counter(nsB, 'TcpExtTCPMinTTLDrop') > dropsBefore, 'the SYN arrived with TTL 254 < 255');
+      assert.ok((await kernelCounter(peerNs, 'TcpExtTCPMinTTLDrop')) > dropsBefore, 'the SYN arrived with TTL 254 < 255');
       assert.equal(accepted.length, 0);
 
       listener.setPeer(a, { ttl: ttlSettings({ peerType: 'external', ttlSecurity: 2 }) });
@@ -151,9 +153,9 @@ describe('transport: multihop TTL and GTSM across a router namespace', function 
         assert.deepEqual(server.readTtl(), { ttl: 255, minTtl: 255 });
         const atServer = collect(server);
         // ... but everything the peer sends after it arrives with TTL 254 and is dropped.
-        const dropsBefore = lab.counter(nsB, 'TcpExtTCPMinTTLDrop');
+        const dropsBefore = await kernelCounter(peerNs, 'TcpExtTCPMinTTLDrop');
         client.send(Uint8Array.from([1]), 'control');
-        await waitFor('the kernel to drop the data', () => lab.counter(nsB, 'TcpExtTCPMinTTLDrop') > dropsBefore);
+        await waitUntil(async () => (await kernelCounter(peerNs, 'TcpExtTCPMinTTLDrop')) > dropsBefore, { what: 'the kernel to drop the data', timeoutMs: 10_000 });
         assert.equal(atServer.length, 0);
       } finally {
         listener.removePeer(other);
@@ -162,9 +164,9 @@ describe('transport: multihop TTL and GTSM across a router namespace', function 
 
     it(`${family}: GTSM drops a peer that sends with a lower TTL`, async () => {
       listener.setPeer(a, { ttl: ttlSettings({ peerType: 'external', ttlSecurity: 2 }) });
-      const dropsBefore = lab.counter(nsB, 'TcpExtTCPMinTTLDrop');
+      const dropsBefore = await kernelCounter(peerNs, 'TcpExtTCPMinTTLDrop');
       await fails(connectPeer({ host: b, netns: nsA, ttl: 64, timeoutMs: FAIL_TIMEOUT_MS }));
-      assert.ok(lab.counter(nsB, 'TcpExtTCPMinTTLDrop') > dropsBefore);
+      assert.ok((await kernelCounter(peerNs, 'TcpExtTCPMinTTLDrop')) > dropsBefore);
       assert.equal(accepted.length, 0);
     });
   }
