@@ -2,10 +2,10 @@
 // Success is judged on the bytes alone: gobgpd sends its OPEN (RFC 4271 §4.1: a 16-octet all-ones marker, then
 // length and type 1) as soon as the TCP connection is up; with a wrong key there is no connection at all.
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { type BgpConnection, BgpListener, ConnectTimeoutError, connectPeer } from '../src/transport/index.js';
-import { NetnsLab, requireNetnsPrivileges, sh, waitFor } from './transport-lab.js';
+import { requireGobgpd, startGobgpd, useLab, waitFor, type Netns } from '@kroute/testkit';
+import { kernelCounter } from './kernel-counter.js';
+import { requireNetnsPrivileges } from './transport-lab.js';
 
 const US4 = '10.84.0.1';
 const US4_ACTIVE = '10.84.0.3';
@@ -13,30 +13,11 @@ const GO4 = '10.84.0.2';
 const US6 = 'fd84::1';
 const GO6 = 'fd84::2';
 const PASSWORD = 's3cret';
+const US_AS = 65001;
+const GO_AS = 65002;
 const MARKER_LENGTH = 16;
 const HEADER_LENGTH = 19;
 const MSG_OPEN = 1;
-
-function gobgpdConfig(): string {
-  const neighbor = (address: string, passive: boolean, afi: string) => `
-[[neighbors]]
-  [neighbors.config]
-    neighbor-address = "${address}"
-    peer-as = 65001
-    auth-password = "${PASSWORD}"
-  [neighbors.transport.config]
-    passive-mode = ${passive}
-  [[neighbors.afi-safis]]
-    [neighbors.afi-safis.config]
-      afi-safi-name = "${afi}"
-`;
-  return `[global.config]
-  as = 65002
-  router-id = "${GO4}"
-  port = 179
-  local-address-list = ["${GO4}", "${GO6}"]
-${neighbor(US4, false, 'ipv4-unicast')}${neighbor(US4_ACTIVE, true, 'ipv4-unicast')}${neighbor(US6, true, 'ipv6-unicast')}`;
-}
 
 /** Resolves with the first HEADER_LENGTH bytes received. */
 function firstHeader(conn: BgpConnection): Promise<Buffer> {
@@ -56,34 +37,35 @@ function assertOpenHeader(header: Buffer): void {
 
 describe('transport: against gobgpd with TCP-MD5', function () {
   this.timeout(60_000);
-  let lab: NetnsLab;
+  const lab = useLab('gobgp');
   let nsUs: string;
-  let nsGo: string;
+  let go: Netns;
   let listener: BgpListener;
   const open: BgpConnection[] = [];
 
   before(async () => {
     requireNetnsPrivileges();
-    if (!existsSync('/usr/bin/gobgpd')) throw new Error('gobgpd is not installed (apt-get install -y gobgpd)');
-    lab = new NetnsLab('gobgp');
-    nsUs = lab.ns('us');
-    nsGo = lab.ns('go');
-    lab.link({ ns: nsUs, addresses: [`${US4}/24`, `${US4_ACTIVE}/24`, `${US6}/64`] }, { ns: nsGo, addresses: [`${GO4}/24`, `${GO6}/64`] });
+    requireGobgpd();
+    const us = await lab().netns('us');
+    go = await lab().netns('go');
+    nsUs = us.name;
+    await lab().veth(us, go, { aAddrs: [`${US4}/24`, `${US4_ACTIVE}/24`, `${US6}/64`], bAddrs: [`${GO4}/24`, `${GO6}/64`] });
     // Our listener is up before gobgpd starts, so gobgpd's first active attempt towards US4 finds it.
     listener = await BgpListener.listen({ netns: nsUs, addresses: ['::'] });
     listener.setPeer(GO4, { md5Key: PASSWORD });
-    const config = join(lab.dir, 'gobgpd.toml');
-    writeFileSync(config, gobgpdConfig());
-    const gobgpd = lab.spawn(nsGo, 'gobgpd', ['-f', config, '-p', '--api-hosts', '127.0.0.1:50051', '--pprof-disable']);
-    let log = '';
-    gobgpd.stdout?.on('data', (c: Buffer) => (log += c.toString()));
-    gobgpd.stderr?.on('data', (c: Buffer) => (log += c.toString()));
-    await waitFor(
-      `gobgpd to listen on port 179 (log: ${log.slice(-500)})`,
-      () => gobgpd.exitCode === null && /:179\b/.test(sh('ip', ['netns', 'exec', nsGo, 'ss', '-ltnH'])),
-      15_000,
-      100,
-    );
+    // gobgpd connects actively to US4; US4_ACTIVE and US6 are passive so our own active opens meet its listener.
+    const gobgpd = await startGobgpd(go, {
+      asn: GO_AS,
+      routerId: GO4,
+      listenAddresses: [GO4, GO6],
+      neighbors: [
+        { address: US4, asn: US_AS, password: PASSWORD },
+        { address: US4_ACTIVE, asn: US_AS, password: PASSWORD, passive: true },
+        { address: US6, asn: US_AS, password: PASSWORD, passive: true },
+      ],
+    });
+    // The API answers before every neighbor (and its listener MD5 key) is in place.
+    await waitFor(async () => (await gobgpd.neighbors()).length === 3, { what: 'gobgpd to configure its three neighbors', timeoutMs: 15_000 });
   });
 
   afterEach(() => {
@@ -92,7 +74,6 @@ describe('transport: against gobgpd with TCP-MD5', function () {
 
   after(async () => {
     await listener?.close();
-    await lab?.cleanup();
   });
 
   it('passive: gobgpd connects to our listener with the key and sends its OPEN', async () => {
@@ -117,12 +98,12 @@ describe('transport: against gobgpd with TCP-MD5', function () {
     });
 
     it(`active ${family}: a wrong key never connects, and gobgpd's kernel counts TcpExtTCPMD5Failure`, async () => {
-      const before = lab.counter(nsGo, 'TcpExtTCPMD5Failure');
+      const before = await kernelCounter(go, 'TcpExtTCPMD5Failure');
       await assert.rejects(
         connectPeer({ host, localAddress: local, netns: nsUs, md5Key: 'wrong', timeoutMs: 1500 }),
         ConnectTimeoutError,
       );
-      assert.ok(lab.counter(nsGo, 'TcpExtTCPMD5Failure') > before);
+      assert.ok((await kernelCounter(go, 'TcpExtTCPMD5Failure')) > before);
     });
   }
 });
