@@ -9,8 +9,8 @@ import {
   connectPeer,
   UpdateQueueOverflowError,
 } from '../src/transport/index.js';
-import { useLab } from '@kroute/testkit';
-import { requireNetnsPrivileges, waitFor } from './transport-lab.js';
+import { useLab, waitFor } from '@kroute/testkit';
+import { requireNetnsPrivileges } from './transport-lab.js';
 
 const A4 = '10.85.0.1';
 const B4 = '10.85.0.2';
@@ -136,7 +136,7 @@ describe('transport: backpressure and control-message priority', function () {
     writer.send(frame(TYPE_KEEPALIVE, HEADER_LENGTH, 0), 'control');
 
     const received = frameReader(reader);
-    await waitFor('every message to arrive', () => received.length === updatesSent + 1, 20_000);
+    await waitFor(() => received.length === updatesSent + 1, { what: 'every message to arrive', timeoutMs: 20_000, intervalMs: 50 });
     const keepaliveAt = received.findIndex((m) => m.type === TYPE_KEEPALIVE);
     const keepalive = received[keepaliveAt] as Received;
     assert.equal(keepalive.offset, committed, 'the KEEPALIVE follows exactly what was committed before it');

@@ -11,8 +11,8 @@ import {
   type RejectedConnection,
   ttlSettings,
 } from '../src/transport/index.js';
-import { useLab } from '@kroute/testkit';
-import { requireNetnsPrivileges, waitFor } from './transport-lab.js';
+import { useLab, waitFor } from '@kroute/testkit';
+import { requireNetnsPrivileges } from './transport-lab.js';
 
 const A4 = '10.81.0.1';
 const B4 = '10.81.0.2';
@@ -143,7 +143,7 @@ describe('transport: connect between namespaces', function () {
     // The configured peer still gets in.
     const good = await connectPeer({ host: A4, netns: nsB, localAddress: B4, timeoutMs: 5000 });
     open.push(good);
-    await waitFor('the configured peer to be accepted', () => accepted === 1);
+    await waitFor(() => accepted === 1, { what: 'the configured peer to be accepted', timeoutMs: 10_000, intervalMs: 50 });
   });
 
   it('close() stops listening at once; connections already handed out stay up', async () => {

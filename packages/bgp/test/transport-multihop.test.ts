@@ -8,9 +8,9 @@ import {
   ConnectTimeoutError,
   ttlSettings,
 } from '../src/transport/index.js';
-import { useLab, waitFor as waitUntil, type Netns } from '@kroute/testkit';
+import { useLab, waitFor, type Netns } from '@kroute/testkit';
 import { kernelCounter } from './kernel-counter.js';
-import { requireNetnsPrivileges, waitFor } from './transport-lab.js';
+import { requireNetnsPrivileges } from './transport-lab.js';
 
 const FAIL_TIMEOUT_MS = 1200;
 
@@ -87,13 +87,13 @@ describe('transport: multihop TTL and GTSM across a router namespace', function 
 
       const client = await connectPeer({ host: b, netns: nsA, ttl: 2, timeoutMs: 5000 });
       open.push(client);
-      await waitFor('the listener to accept', () => accepted.length === 1);
+      await waitFor(() => accepted.length === 1, { what: 'the listener to accept', timeoutMs: 10_000, intervalMs: 50 });
       const server = accepted[0] as BgpConnection;
       const atServer = collect(server);
       const atClient = collect(client);
       client.send(Uint8Array.from([1]), 'control');
       server.send(Uint8Array.from([2]), 'control');
-      await waitFor('bytes both ways', () => atServer.length > 0 && atClient.length > 0);
+      await waitFor(() => atServer.length > 0 && atClient.length > 0, { what: 'bytes both ways', timeoutMs: 10_000, intervalMs: 50 });
       assert.deepEqual(server.readTtl(), { ttl: 2, minTtl: 0 });
     });
 
@@ -103,14 +103,14 @@ describe('transport: multihop TTL and GTSM across a router namespace', function 
       // The SYN-ACK leaves the listener with TTL 255, so the handshake completes; the data after it does not.
       const client = await connectPeer({ host: b, netns: nsA, ttl: 2, timeoutMs: 5000 });
       open.push(client);
-      await waitFor('the listener to accept', () => accepted.length === 1);
+      await waitFor(() => accepted.length === 1, { what: 'the listener to accept', timeoutMs: 10_000, intervalMs: 50 });
       const server = accepted[0] as BgpConnection;
       const atServer = collect(server);
       const atClient = collect(client);
       client.send(Uint8Array.from([1]), 'control');
       server.send(Uint8Array.from([2]), 'control');
-      await waitFor('bytes from the client', () => atServer.length > 0);
-      await waitUntil(async () => (await kernelCounter(routerNs, family === 'IPv4' ? 'IcmpOutTimeExcds' : 'Icmp6OutTimeExcds')) > exceededBefore, {
+      await waitFor(() => atServer.length > 0, { what: 'bytes from the client', timeoutMs: 10_000, intervalMs: 50 });
+      await waitFor(async () => (await kernelCounter(routerNs, family === 'IPv4' ? 'IcmpOutTimeExcds' : 'Icmp6OutTimeExcds')) > exceededBefore, {
         what: 'the router to drop our TTL-1 data',
         timeoutMs: 10_000,
       });
@@ -129,7 +129,7 @@ describe('transport: multihop TTL and GTSM across a router namespace', function 
       const gtsm2 = ttlSettings({ peerType: 'external', ttlSecurity: 2 });
       const client = await connectPeer({ host: b, netns: nsA, ...gtsm2, timeoutMs: 5000 });
       open.push(client);
-      await waitFor('the listener to accept', () => accepted.length === 1);
+      await waitFor(() => accepted.length === 1, { what: 'the listener to accept', timeoutMs: 10_000, intervalMs: 50 });
       const server = accepted[0] as BgpConnection;
       assert.deepEqual(server.readTtl(), { ttl: 255, minTtl: 254 });
       assert.deepEqual(client.readTtl(), { ttl: 255, minTtl: 254 });
@@ -137,7 +137,7 @@ describe('transport: multihop TTL and GTSM across a router namespace', function 
       const atClient = collect(client);
       client.send(Uint8Array.from([1]), 'control');
       server.send(Uint8Array.from([2]), 'control');
-      await waitFor('bytes both ways', () => atServer.length > 0 && atClient.length > 0);
+      await waitFor(() => atServer.length > 0 && atClient.length > 0, { what: 'bytes both ways', timeoutMs: 10_000, intervalMs: 50 });
     });
 
     it(`${family}: GTSM with a non-GTSM peer beside it: the accepted socket still drops the too-distant peer`, async () => {
@@ -148,14 +148,14 @@ describe('transport: multihop TTL and GTSM across a router namespace', function 
         // The listener cannot demand 255 of every SYN now, so the handshake completes ...
         const client = await connectPeer({ host: b, netns: nsA, ttl: 255, timeoutMs: 5000 });
         open.push(client);
-        await waitFor('the listener to accept', () => accepted.length === 1);
+        await waitFor(() => accepted.length === 1, { what: 'the listener to accept', timeoutMs: 10_000, intervalMs: 50 });
         const server = accepted[0] as BgpConnection;
         assert.deepEqual(server.readTtl(), { ttl: 255, minTtl: 255 });
         const atServer = collect(server);
         // ... but everything the peer sends after it arrives with TTL 254 and is dropped.
         const dropsBefore = await kernelCounter(peerNs, 'TcpExtTCPMinTTLDrop');
         client.send(Uint8Array.from([1]), 'control');
-        await waitUntil(async () => (await kernelCounter(peerNs, 'TcpExtTCPMinTTLDrop')) > dropsBefore, { what: 'the kernel to drop the data', timeoutMs: 10_000 });
+        await waitFor(async () => (await kernelCounter(peerNs, 'TcpExtTCPMinTTLDrop')) > dropsBefore, { what: 'the kernel to drop the data', timeoutMs: 10_000 });
         assert.equal(atServer.length, 0);
       } finally {
         listener.removePeer(other);
