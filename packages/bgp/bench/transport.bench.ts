@@ -3,10 +3,9 @@
 //  2. KEEPALIVE latency while the UPDATE queue is kept full and the reader is slow (rate-limited), with control
 //     priority ('control') against a plain FIFO (the KEEPALIVE queued as 'update', as GoBGP does: osrg/gobgp#1723).
 // Run: npm run bench -w @kroute/bgp (after building). Needs root.
-import { execFileSync } from 'node:child_process';
+import { requireNetns, withLab, type Netns } from '@kroute/testkit';
 import { type BgpConnection, BgpListener, connectPeer, type MessagePriority } from '../src/transport/index.js';
 
-const NS = `kbench${process.pid}`;
 const HOST = '127.0.0.1';
 const MARKER_LENGTH = 16;
 const HEADER_LENGTH = 19;
@@ -44,14 +43,14 @@ function onFrames(conn: BgpConnection, onFrame: (type: number, frame: Buffer) =>
   });
 }
 
-async function connectedPair(listener: BgpListener): Promise<{ writer: BgpConnection; reader: BgpConnection }> {
+async function connectedPair(ns: Netns, listener: BgpListener): Promise<{ writer: BgpConnection; reader: BgpConnection }> {
   const accepted = new Promise<BgpConnection>((resolve) => listener.once('connection', (c) => resolve(c)));
-  const writer = await connectPeer({ host: HOST, netns: NS, timeoutMs: 5000, updateHighWaterMark: HIGH_WATER_MARK });
+  const writer = await connectPeer({ host: HOST, netns: ns.name, timeoutMs: 5000, updateHighWaterMark: HIGH_WATER_MARK });
   return { writer, reader: await accepted };
 }
 
-async function throughput(listener: BgpListener): Promise<void> {
-  const { writer, reader } = await connectedPair(listener);
+async function throughput(ns: Netns, listener: BgpListener): Promise<void> {
+  const { writer, reader } = await connectedPair(ns, listener);
   const update = frame(TYPE_UPDATE, UPDATE_SIZE);
   const total = THROUGHPUT_BYTES / UPDATE_SIZE;
   let received = 0;
@@ -77,8 +76,8 @@ async function throughput(listener: BgpListener): Promise<void> {
   reader.destroy('bench');
 }
 
-async function keepaliveLatency(listener: BgpListener, priority: MessagePriority): Promise<void> {
-  const { writer, reader } = await connectedPair(listener);
+async function keepaliveLatency(ns: Netns, listener: BgpListener, priority: MessagePriority): Promise<void> {
+  const { writer, reader } = await connectedPair(ns, listener);
   const update = frame(TYPE_UPDATE, UPDATE_SIZE);
   const latencies: number[] = [];
   // A slow reader: at most SLOW_READER_BYTES_PER_S, enforced per window by pausing the socket.
@@ -107,7 +106,7 @@ async function keepaliveLatency(listener: BgpListener, priority: MessagePriority
   }, KEEPALIVE_EVERY_MS);
   await new Promise((r) => setTimeout(r, LATENCY_RUN_MS));
   // What sits in the kernel between the two ends: it is ahead of any KEEPALIVE and cannot be reordered.
-  const queues = execFileSync('ip', ['netns', 'exec', NS, 'ss', '-tnH', 'state', 'established'], { encoding: 'utf8' })
+  const queues = (await ns.exec('ss', ['-tnH', 'state', 'established'])).stdout
     .trim()
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
@@ -130,20 +129,20 @@ async function keepaliveLatency(listener: BgpListener, priority: MessagePriority
 }
 
 async function main(): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('the transport bench needs root (network namespace)');
-  execFileSync('ip', ['netns', 'add', NS]);
-  let listener: BgpListener | undefined;
-  try {
-    execFileSync('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
-    listener = await BgpListener.listen({ netns: NS, addresses: [HOST] });
-    listener.setPeer(HOST);
-    await throughput(listener);
-    await keepaliveLatency(listener, 'control');
-    await keepaliveLatency(listener, 'update');
-  } finally {
-    await listener?.close();
-    execFileSync('ip', ['netns', 'del', NS]);
-  }
+  requireNetns();
+  // The lab removes the namespace even if the bench throws.
+  await withLab('tbench', async (lab) => {
+    const ns = await lab.netns('b');
+    const listener = await BgpListener.listen({ netns: ns.name, addresses: [HOST] });
+    try {
+      listener.setPeer(HOST);
+      await throughput(ns, listener);
+      await keepaliveLatency(ns, listener, 'control');
+      await keepaliveLatency(ns, listener, 'update');
+    } finally {
+      await listener.close();
+    }
+  });
 }
 
 await main();
