@@ -13,6 +13,9 @@ import { kernelCounter } from './kernel-counter.js';
 import { requireNetnsPrivileges } from './transport-lab.js';
 
 const FAIL_TIMEOUT_MS = 1200;
+/** How long a connection or its bytes may take to arrive over two veths, and how often to look. */
+const WAIT_MS = 10_000;
+const POLL_MS = 50;
 
 interface Plan {
   family: string;
@@ -79,6 +82,22 @@ describe('transport: multihop TTL and GTSM across a router namespace', function 
     });
   };
 
+  /** Registers `client` for clean-up and waits for the listener to hand out the server side of it. */
+  const serverFor = async (client: BgpConnection): Promise<BgpConnection> => {
+    open.push(client);
+    await waitFor(() => accepted.length === 1, { what: 'the listener to accept', timeoutMs: WAIT_MS, intervalMs: POLL_MS });
+    return accepted[0] as BgpConnection;
+  };
+
+  /** Sends one byte each way; the arrays fill as the bytes arrive. */
+  const exchangeBytes = (client: BgpConnection, server: BgpConnection): { atServer: Buffer[]; atClient: Buffer[] } => {
+    const atServer = collect(server);
+    const atClient = collect(client);
+    client.send(Uint8Array.from([1]), 'control');
+    server.send(Uint8Array.from([2]), 'control');
+    return { atServer, atClient };
+  };
+
   for (const { family, a, b } of PLANS) {
     it(`${family}: a peer two hops away connects with TTL 2 and not with TTL 1`, async () => {
       listener.setPeer(a, { ttl: ttlSettings({ peerType: 'external', multihopTtl: 2 }) });
@@ -86,14 +105,9 @@ describe('transport: multihop TTL and GTSM across a router namespace', function 
       assert.equal(accepted.length, 0);
 
       const client = await connectPeer({ host: b, netns: nsA, ttl: 2, timeoutMs: 5000 });
-      open.push(client);
-      await waitFor(() => accepted.length === 1, { what: 'the listener to accept', timeoutMs: 10_000, intervalMs: 50 });
-      const server = accepted[0] as BgpConnection;
-      const atServer = collect(server);
-      const atClient = collect(client);
-      client.send(Uint8Array.from([1]), 'control');
-      server.send(Uint8Array.from([2]), 'control');
-      await waitFor(() => atServer.length > 0 && atClient.length > 0, { what: 'bytes both ways', timeoutMs: 10_000, intervalMs: 50 });
+      const server = await serverFor(client);
+      const { atServer, atClient } = exchangeBytes(client, server);
+      await waitFor(() => atServer.length > 0 && atClient.length > 0, { what: 'bytes both ways', timeoutMs: WAIT_MS, intervalMs: POLL_MS });
       assert.deepEqual(server.readTtl(), { ttl: 2, minTtl: 0 });
     });
 
@@ -102,17 +116,12 @@ describe('transport: multihop TTL and GTSM across a router namespace', function 
       const exceededBefore = await kernelCounter(routerNs, family === 'IPv4' ? 'IcmpOutTimeExcds' : 'Icmp6OutTimeExcds');
       // The SYN-ACK leaves the listener with TTL 255, so the handshake completes; the data after it does not.
       const client = await connectPeer({ host: b, netns: nsA, ttl: 2, timeoutMs: 5000 });
-      open.push(client);
-      await waitFor(() => accepted.length === 1, { what: 'the listener to accept', timeoutMs: 10_000, intervalMs: 50 });
-      const server = accepted[0] as BgpConnection;
-      const atServer = collect(server);
-      const atClient = collect(client);
-      client.send(Uint8Array.from([1]), 'control');
-      server.send(Uint8Array.from([2]), 'control');
-      await waitFor(() => atServer.length > 0, { what: 'bytes from the client', timeoutMs: 10_000, intervalMs: 50 });
+      const server = await serverFor(client);
+      const { atServer, atClient } = exchangeBytes(client, server);
+      await waitFor(() => atServer.length > 0, { what: 'bytes from the client', timeoutMs: WAIT_MS, intervalMs: POLL_MS });
       await waitFor(async () => (await kernelCounter(routerNs, family === 'IPv4' ? 'IcmpOutTimeExcds' : 'Icmp6OutTimeExcds')) > exceededBefore, {
         what: 'the router to drop our TTL-1 data',
-        timeoutMs: 10_000,
+        timeoutMs: WAIT_MS,
       });
       assert.equal(atClient.length, 0);
     });
@@ -128,16 +137,11 @@ describe('transport: multihop TTL and GTSM across a router namespace', function 
       listener.setPeer(a, { ttl: ttlSettings({ peerType: 'external', ttlSecurity: 2 }) });
       const gtsm2 = ttlSettings({ peerType: 'external', ttlSecurity: 2 });
       const client = await connectPeer({ host: b, netns: nsA, ...gtsm2, timeoutMs: 5000 });
-      open.push(client);
-      await waitFor(() => accepted.length === 1, { what: 'the listener to accept', timeoutMs: 10_000, intervalMs: 50 });
-      const server = accepted[0] as BgpConnection;
+      const server = await serverFor(client);
       assert.deepEqual(server.readTtl(), { ttl: 255, minTtl: 254 });
       assert.deepEqual(client.readTtl(), { ttl: 255, minTtl: 254 });
-      const atServer = collect(server);
-      const atClient = collect(client);
-      client.send(Uint8Array.from([1]), 'control');
-      server.send(Uint8Array.from([2]), 'control');
-      await waitFor(() => atServer.length > 0 && atClient.length > 0, { what: 'bytes both ways', timeoutMs: 10_000, intervalMs: 50 });
+      const { atServer, atClient } = exchangeBytes(client, server);
+      await waitFor(() => atServer.length > 0 && atClient.length > 0, { what: 'bytes both ways', timeoutMs: WAIT_MS, intervalMs: POLL_MS });
     });
 
     it(`${family}: GTSM with a non-GTSM peer beside it: the accepted socket still drops the too-distant peer`, async () => {
@@ -147,15 +151,13 @@ describe('transport: multihop TTL and GTSM across a router namespace', function 
       try {
         // The listener cannot demand 255 of every SYN now, so the handshake completes ...
         const client = await connectPeer({ host: b, netns: nsA, ttl: 255, timeoutMs: 5000 });
-        open.push(client);
-        await waitFor(() => accepted.length === 1, { what: 'the listener to accept', timeoutMs: 10_000, intervalMs: 50 });
-        const server = accepted[0] as BgpConnection;
+        const server = await serverFor(client);
         assert.deepEqual(server.readTtl(), { ttl: 255, minTtl: 255 });
         const atServer = collect(server);
         // ... but everything the peer sends after it arrives with TTL 254 and is dropped.
         const dropsBefore = await kernelCounter(peerNs, 'TcpExtTCPMinTTLDrop');
         client.send(Uint8Array.from([1]), 'control');
-        await waitFor(async () => (await kernelCounter(peerNs, 'TcpExtTCPMinTTLDrop')) > dropsBefore, { what: 'the kernel to drop the data', timeoutMs: 10_000 });
+        await waitFor(async () => (await kernelCounter(peerNs, 'TcpExtTCPMinTTLDrop')) > dropsBefore, { what: 'the kernel to drop the data', timeoutMs: WAIT_MS });
         assert.equal(atServer.length, 0);
       } finally {
         listener.removePeer(other);
