@@ -10,7 +10,7 @@ import {
   UpdateQueueOverflowError,
 } from '../src/transport/index.js';
 import { useLab, waitFor } from '@kroute/testkit';
-import { requireNetnsPrivileges } from './transport-lab.js';
+import { linkedPair, requireNetnsPrivileges } from './transport-lab.js';
 
 const A4 = '10.85.0.1';
 const B4 = '10.85.0.2';
@@ -71,11 +71,9 @@ describe('transport: backpressure and control-message priority', function () {
 
   before(async () => {
     requireNetnsPrivileges();
-    const a = await lab().netns('a');
-    const b = await lab().netns('b');
+    const { a, b } = await linkedPair(lab(), [`${A4}/24`], [`${B4}/24`]);
     nsA = a.name;
     nsB = b.name;
-    await lab().veth(a, b, { aAddrs: [`${A4}/24`], bAddrs: [`${B4}/24`] });
     listener = await BgpListener.listen({ netns: nsA, addresses: ['0.0.0.0'] });
     listener.setPeer(B4);
   });

@@ -12,7 +12,7 @@ import {
   ttlSettings,
 } from '../src/transport/index.js';
 import { useLab, waitFor } from '@kroute/testkit';
-import { requireNetnsPrivileges } from './transport-lab.js';
+import { linkedPair, requireNetnsPrivileges } from './transport-lab.js';
 
 const A4 = '10.81.0.1';
 const B4 = '10.81.0.2';
@@ -38,11 +38,9 @@ describe('transport: connect between namespaces', function () {
 
   before(async () => {
     requireNetnsPrivileges();
-    const a = await lab().netns('a');
-    const b = await lab().netns('b');
+    const { a, b } = await linkedPair(lab(), [`${A4}/24`, `${A6}/64`], [`${B4}/24`, `${B4_SECOND}/24`, `${B6}/64`]);
     nsA = a.name;
     nsB = b.name;
-    await lab().veth(a, b, { aAddrs: [`${A4}/24`, `${A6}/64`], bAddrs: [`${B4}/24`, `${B4_SECOND}/24`, `${B6}/64`] });
   });
 
   afterEach(async () => {

@@ -1,6 +1,7 @@
-// Prerequisites of the transport tests beyond testkit's requireNetns(): the iproute2 tools they run inside their
-// namespaces. (Namespaces, veths and counters come from @kroute/testkit's Lab.)
+// What the transport tests share on top of @kroute/testkit: the iproute2 tools they run inside their namespaces,
+// and the two namespaces joined by one veth that most of them use.
 import { existsSync } from 'node:fs';
+import type { Lab, Netns } from '@kroute/testkit';
 
 /** Fails (never skips) when the tests cannot run here. */
 export function requireNetnsPrivileges(): void {
@@ -10,4 +11,12 @@ export function requireNetnsPrivileges(): void {
       throw new Error(`transport tests need ${tool} (apt-get install iproute2; see scripts/setup-machine.sh)`);
     }
   }
+}
+
+/** Namespaces `a` and `b` of `lab`, joined by one veth carrying `aAddrs` / `bAddrs` (CIDR). */
+export async function linkedPair(lab: Lab, aAddrs: string[], bAddrs: string[]): Promise<{ a: Netns; b: Netns }> {
+  const a = await lab.netns('a');
+  const b = await lab.netns('b');
+  await lab.veth(a, b, { aAddrs, bAddrs });
+  return { a, b };
 }

@@ -6,7 +6,7 @@ import { type BgpConnection, BgpListener, ConnectTimeoutError, connectPeer } fro
 import { sockopt } from '../src/transport/native.js';
 import { useLab, type Netns } from '@kroute/testkit';
 import { kernelCounter } from './kernel-counter.js';
-import { requireNetnsPrivileges } from './transport-lab.js';
+import { linkedPair, requireNetnsPrivileges } from './transport-lab.js';
 
 const A4 = '10.82.0.1';
 const B4 = '10.82.0.2';
@@ -27,11 +27,9 @@ describe('transport: TCP-MD5', function () {
 
   before(async () => {
     requireNetnsPrivileges();
-    a = await lab().netns('a');
-    b = await lab().netns('b');
+    ({ a, b } = await linkedPair(lab(), [`${A4}/24`, `${A6}/64`], [`${B4}/24`, `${B6}/64`]));
     nsA = a.name;
     nsB = b.name;
-    await lab().veth(a, b, { aAddrs: [`${A4}/24`, `${A6}/64`], bAddrs: [`${B4}/24`, `${B6}/64`] });
     listener = await BgpListener.listen({ netns: nsA, addresses: ['::'] });
     listener.on('connection', (c) => {
       open.push(c);
