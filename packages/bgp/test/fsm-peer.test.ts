@@ -21,6 +21,17 @@ function peer(overrides: Partial<PeerFsmConfig> = {}): PeerFsm {
   return new PeerFsm(peerConfig(overrides), new FakeEnv());
 }
 
+/** Our own attempt (conn 1) connected and taken to Established by the peer's OPEN and KEEPALIVE; returns it. */
+function establishOutgoing(p: PeerFsm): number {
+  const c = p.handle({ type: 'ManualStart' }).find((x) => x.type === 'connect');
+  assert.ok(c && c.type === 'connect');
+  p.handle({ type: 'Tcp_CR_Acked', conn: c.conn });
+  p.handle({ type: 'message', conn: c.conn, message: peerOpen() });
+  p.handle({ type: 'message', conn: c.conn, message: { type: 'keepalive' } });
+  assert.equal(p.state, 'Established');
+  return c.conn;
+}
+
 /** Primary connected outgoing (our attempt, conn 1) and in OpenSent; an incoming connection tracked as second. */
 function twoConnections(p: PeerFsm): { outgoing: number; incoming: number } {
   const a = p.handle({ type: 'ManualStart' });
@@ -122,11 +133,7 @@ describe('PeerFsm', () => {
 
   it('rejects a new connection while Established with Cease 6/5 (CollisionDetectEstablishedState off)', () => {
     const p = peer();
-    const s = p.handle({ type: 'ManualStart' }).find((x) => x.type === 'connect');
-    assert.ok(s && s.type === 'connect');
-    p.handle({ type: 'Tcp_CR_Acked', conn: s.conn });
-    p.handle({ type: 'message', conn: s.conn, message: peerOpen() });
-    p.handle({ type: 'message', conn: s.conn, message: { type: 'keepalive' } });
+    establishOutgoing(p);
     const extra = p.allocateConnection();
     const a = p.handle({ type: 'TcpConnectionConfirmed', conn: extra });
     assert.deepEqual(sentOn(a, extra), ['notification 6/5']);
@@ -136,15 +143,11 @@ describe('PeerFsm', () => {
 
   it('with CollisionDetectEstablishedState, a winning new connection replaces the Established one', () => {
     const p = peer({ collisionDetectEstablished: true }); // our id lower: peer-initiated wins
-    const s = p.handle({ type: 'ManualStart' }).find((x) => x.type === 'connect');
-    assert.ok(s && s.type === 'connect');
-    p.handle({ type: 'Tcp_CR_Acked', conn: s.conn });
-    p.handle({ type: 'message', conn: s.conn, message: peerOpen() });
-    p.handle({ type: 'message', conn: s.conn, message: { type: 'keepalive' } });
+    const established = establishOutgoing(p);
     const extra = p.allocateConnection();
     p.handle({ type: 'TcpConnectionConfirmed', conn: extra });
     const a = p.handle({ type: 'message', conn: extra, message: peerOpen() });
-    assert.deepEqual(sentOn(a, s.conn), ['notification 6/7']);
+    assert.deepEqual(sentOn(a, established), ['notification 6/7']);
     assert.ok(a.some((x) => x.type === 'down'));
     p.handle({ type: 'message', conn: extra, message: { type: 'keepalive' } });
     assert.equal(p.establishedConn, extra);
