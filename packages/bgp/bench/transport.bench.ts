@@ -5,12 +5,9 @@
 // Run: npm run bench -w @kroute/bgp (after building). Needs root.
 import { requireNetns, withLab, type Netns } from '@kroute/testkit';
 import { type BgpConnection, BgpListener, connectPeer, type MessagePriority } from '../src/transport/index.js';
+import { HEADER_LENGTH, MARKER_LENGTH, MessageType } from '../src/wire/constants.js';
 
 const HOST = '127.0.0.1';
-const MARKER_LENGTH = 16;
-const HEADER_LENGTH = 19;
-const TYPE_UPDATE = 2;
-const TYPE_KEEPALIVE = 4;
 const UPDATE_SIZE = 4096;
 const THROUGHPUT_BYTES = 512 * 1024 * 1024;
 const SLOW_READER_BYTES_PER_S = 20 * 1024 * 1024;
@@ -51,7 +48,7 @@ async function connectedPair(ns: Netns, listener: BgpListener): Promise<{ writer
 
 async function throughput(ns: Netns, listener: BgpListener): Promise<void> {
   const { writer, reader } = await connectedPair(ns, listener);
-  const update = frame(TYPE_UPDATE, UPDATE_SIZE);
+  const update = frame(MessageType.UPDATE, UPDATE_SIZE);
   const total = THROUGHPUT_BYTES / UPDATE_SIZE;
   let received = 0;
   let sent = 0;
@@ -78,7 +75,7 @@ async function throughput(ns: Netns, listener: BgpListener): Promise<void> {
 
 async function keepaliveLatency(ns: Netns, listener: BgpListener, priority: MessagePriority): Promise<void> {
   const { writer, reader } = await connectedPair(ns, listener);
-  const update = frame(TYPE_UPDATE, UPDATE_SIZE);
+  const update = frame(MessageType.UPDATE, UPDATE_SIZE);
   const latencies: number[] = [];
   // A slow reader: at most SLOW_READER_BYTES_PER_S, enforced per window by pausing the socket.
   let windowBytes = 0;
@@ -91,7 +88,7 @@ async function keepaliveLatency(ns: Netns, listener: BgpListener, priority: Mess
     if (windowBytes >= (SLOW_READER_BYTES_PER_S * READER_WINDOW_MS) / 1000) reader.pauseReading();
   });
   onFrames(reader, (type, f) => {
-    if (type === TYPE_KEEPALIVE) latencies.push(Date.now() - Number(f.readBigUInt64BE(HEADER_LENGTH)));
+    if (type === MessageType.KEEPALIVE) latencies.push(Date.now() - Number(f.readBigUInt64BE(HEADER_LENGTH)));
   });
   // The speaker keeps the UPDATE queue at its high-water mark the whole time.
   const fill = (): void => {
@@ -100,7 +97,7 @@ async function keepaliveLatency(ns: Netns, listener: BgpListener, priority: Mess
   writer.on('writable', fill);
   fill();
   const kaTimer = setInterval(() => {
-    const ka = frame(TYPE_KEEPALIVE, HEADER_LENGTH + 8);
+    const ka = frame(MessageType.KEEPALIVE, HEADER_LENGTH + 8);
     ka.writeBigUInt64BE(BigInt(Date.now()), HEADER_LENGTH);
     writer.send(ka, priority);
   }, KEEPALIVE_EVERY_MS);

@@ -9,16 +9,12 @@ import {
   connectPeer,
   UpdateQueueOverflowError,
 } from '../src/transport/index.js';
+import { HEADER_LENGTH, MARKER_LENGTH, MessageType } from '../src/wire/constants.js';
 import { useLab, waitFor } from '@kroute/testkit';
 import { linkedPair, requireNetnsPrivileges } from './transport-lab.js';
 
 const A4 = '10.85.0.1';
 const B4 = '10.85.0.2';
-const HEADER_LENGTH = 19;
-const MARKER_LENGTH = 16;
-const TYPE_UPDATE = 2;
-const TYPE_NOTIFICATION = 3;
-const TYPE_KEEPALIVE = 4;
 const UPDATE_SIZE = 4096;
 const HIGH_WATER_MARK = 2 * 1024 * 1024;
 const QUEUE_LIMIT = 3 * 1024 * 1024;
@@ -110,7 +106,7 @@ describe('transport: backpressure and control-message priority', function () {
 
     // A well-behaved speaker: generate UPDATEs until send() says stop.
     let seq = 0;
-    while (writer.send(frame(TYPE_UPDATE, UPDATE_SIZE, seq++), 'update'));
+    while (writer.send(frame(MessageType.UPDATE, UPDATE_SIZE, seq++), 'update'));
     assert.equal(backpressure, 1);
     assert.equal(writer.writable, false);
     await new Promise((r) => setTimeout(r, 300)); // let the kernel take all it will from a peer that does not read
@@ -121,7 +117,7 @@ describe('transport: backpressure and control-message priority', function () {
 
     // A speaker that ignores the signal hits the hard limit, and memory stays bounded.
     assert.throws(() => {
-      for (;;) writer.send(frame(TYPE_UPDATE, UPDATE_SIZE, seq++), 'update');
+      for (;;) writer.send(frame(MessageType.UPDATE, UPDATE_SIZE, seq++), 'update');
     }, UpdateQueueOverflowError);
     seq--; // the refused one was not queued
     assert.ok(writer.counters.queuedUpdateBytes <= QUEUE_LIMIT);
@@ -131,17 +127,17 @@ describe('transport: backpressure and control-message priority', function () {
     const before = writer.counters;
     const committed = before.bytesOut + (before.queuedBytes - before.queuedUpdateBytes);
     assert.ok(before.queuedUpdateBytes >= 2 * 1024 * 1024, `only ${before.queuedUpdateBytes} bytes queued`);
-    writer.send(frame(TYPE_KEEPALIVE, HEADER_LENGTH, 0), 'control');
+    writer.send(frame(MessageType.KEEPALIVE, HEADER_LENGTH, 0), 'control');
 
     const received = frameReader(reader);
     await waitFor(() => received.length === updatesSent + 1, { what: 'every message to arrive', timeoutMs: 20_000, intervalMs: 50 });
-    const keepaliveAt = received.findIndex((m) => m.type === TYPE_KEEPALIVE);
+    const keepaliveAt = received.findIndex((m) => m.type === MessageType.KEEPALIVE);
     const keepalive = received[keepaliveAt] as Received;
     assert.equal(keepalive.offset, committed, 'the KEEPALIVE follows exactly what was committed before it');
     const updatesAfter = received.length - keepaliveAt - 1;
     assert.ok(updatesAfter * UPDATE_SIZE >= before.queuedUpdateBytes, `${updatesAfter} UPDATEs overtaken`);
     // UPDATEs themselves arrive complete and in order.
-    const updates = received.filter((m) => m.type === TYPE_UPDATE).map((m) => m.seq);
+    const updates = received.filter((m) => m.type === MessageType.UPDATE).map((m) => m.seq);
     assert.deepEqual(updates, Array.from({ length: updatesSent }, (_, i) => i));
     assert.ok(writable >= 1, "'writable' once the reader drained the queue");
     assert.equal(writer.writable, true);
@@ -154,17 +150,17 @@ describe('transport: backpressure and control-message priority', function () {
   it('end() after a NOTIFICATION discards queued UPDATEs, delivers the NOTIFICATION, then closes', async () => {
     const { writer, reader } = await pair();
     let seq = 0;
-    while (writer.send(frame(TYPE_UPDATE, UPDATE_SIZE, seq++), 'update'));
+    while (writer.send(frame(MessageType.UPDATE, UPDATE_SIZE, seq++), 'update'));
     const readerClosed = new Promise<CloseReason>((resolve) => reader.once('close', resolve));
     const writerClosed = new Promise<CloseReason>((resolve) => writer.once('close', resolve));
-    writer.send(frame(TYPE_NOTIFICATION, HEADER_LENGTH + 4, 0), 'control');
+    writer.send(frame(MessageType.NOTIFICATION, HEADER_LENGTH + 4, 0), 'control');
     writer.end('cease');
     assert.ok(writer.counters.updatesDiscarded > 0);
     const received = frameReader(reader);
     assert.deepEqual(await readerClosed, { kind: 'remote' });
     assert.deepEqual(await writerClosed, { kind: 'local', reason: 'cease' });
     const last = received[received.length - 1] as Received;
-    assert.equal(last.type, TYPE_NOTIFICATION);
+    assert.equal(last.type, MessageType.NOTIFICATION);
     assert.ok(received.length < seq, 'queued UPDATEs were not sent');
   });
 });

@@ -3,6 +3,7 @@
 // length and type 1) as soon as the TCP connection is up; with a wrong key there is no connection at all.
 import assert from 'node:assert/strict';
 import { type BgpConnection, BgpListener, ConnectTimeoutError, connectPeer } from '../src/transport/index.js';
+import { HEADER_LENGTH, MARKER_LENGTH, MessageType } from '../src/wire/constants.js';
 import { requireGobgpd, startGobgpd, useLab, waitFor, type Netns } from '@kroute/testkit';
 import { kernelCounter } from './kernel-counter.js';
 import { requireNetnsPrivileges } from './transport-lab.js';
@@ -15,9 +16,6 @@ const GO6 = 'fd84::2';
 const PASSWORD = 's3cret';
 const US_AS = 65001;
 const GO_AS = 65002;
-const MARKER_LENGTH = 16;
-const HEADER_LENGTH = 19;
-const MSG_OPEN = 1;
 
 /** Resolves with the first HEADER_LENGTH bytes received. */
 function firstHeader(conn: BgpConnection): Promise<Buffer> {
@@ -32,7 +30,7 @@ function firstHeader(conn: BgpConnection): Promise<Buffer> {
 
 function assertOpenHeader(header: Buffer): void {
   assert.deepEqual([...header.subarray(0, MARKER_LENGTH)], new Array<number>(MARKER_LENGTH).fill(0xff));
-  assert.equal(header[MARKER_LENGTH + 2], MSG_OPEN);
+  assert.equal(header[MARKER_LENGTH + 2], MessageType.OPEN);
 }
 
 describe('transport: against gobgpd with TCP-MD5', function () {
