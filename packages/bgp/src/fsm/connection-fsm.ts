@@ -481,13 +481,13 @@ export class ConnectionFsm {
     if (this.foreign(e)) return;
     switch (e.type) {
       case 'ManualStop':
-        this.toIdle(e.type, { notify: ceaseNotification(e.cease ?? Cease.adminShutdown()), counter: 'zero', damp: false, manual: true, description: 'manual stop' });
+        this.manualStop(e.cease);
         return;
       case 'AutomaticStop':
         this.automaticStop(e.cease);
         return;
       case 'HoldTimer_Expires':
-        this.toIdle(e.type, { notify: holdTimerExpired(), counter: 'increment', damp: true, description: 'hold timer expired' });
+        this.holdTimerExpires();
         return;
       case 'TcpConnection_Valid':
       case 'Tcp_CR_Acked':
@@ -557,13 +557,13 @@ export class ConnectionFsm {
     if (this.foreign(e)) return;
     switch (e.type) {
       case 'ManualStop':
-        this.toIdle(e.type, { notify: ceaseNotification(e.cease ?? Cease.adminShutdown()), counter: 'zero', damp: false, manual: true, description: 'manual stop' });
+        this.manualStop(e.cease);
         return;
       case 'AutomaticStop':
         this.automaticStop(e.cease);
         return;
       case 'HoldTimer_Expires':
-        this.toIdle(e.type, { notify: holdTimerExpired(), counter: 'increment', damp: true, description: 'hold timer expired' });
+        this.holdTimerExpires();
         return;
       case 'KeepaliveTimer_Expires':
         this.send({ type: 'keepalive' });
@@ -614,13 +614,13 @@ export class ConnectionFsm {
     const holdMs = (this.negotiatedValue?.holdTime ?? 0) * MS_PER_S;
     switch (e.type) {
       case 'ManualStop':
-        this.toIdle(e.type, { notify: ceaseNotification(e.cease ?? Cease.adminShutdown()), counter: 'zero', damp: false, manual: true, description: 'manual stop' });
+        this.manualStop(e.cease);
         return;
       case 'AutomaticStop':
         this.automaticStop(e.cease);
         return;
       case 'HoldTimer_Expires':
-        this.toIdle(e.type, { notify: holdTimerExpired(), counter: 'increment', damp: true, description: 'hold timer expired' });
+        this.holdTimerExpires();
         return;
       case 'KeepaliveTimer_Expires':
         this.send({ type: 'keepalive' });
@@ -664,6 +664,16 @@ export class ConnectionFsm {
 
   // -------------------------------------------------------------------------------------------------------------
   // Shared steps
+
+  private manualStop(cease: CeaseReason | undefined): void {
+    // §8.2.2 OpenSent/OpenConfirm/Established event 2: Cease, counter to zero, no damping.
+    this.toIdle('ManualStop', { notify: ceaseNotification(cease ?? Cease.adminShutdown()), counter: 'zero', damp: false, manual: true, description: 'manual stop' });
+  }
+
+  private holdTimerExpires(): void {
+    // §8.2.2 OpenSent/OpenConfirm/Established event 10: NOTIFICATION 4/0, counter + 1, damping.
+    this.toIdle('HoldTimer_Expires', { notify: holdTimerExpired(), counter: 'increment', damp: true, description: 'hold timer expired' });
+  }
 
   private automaticStop(cease: CeaseReason | undefined): void {
     // §8.2.2 OpenSent/OpenConfirm/Established event 8: Cease, counter + 1, damping. RFC 4486: default subcode is
