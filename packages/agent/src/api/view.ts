@@ -1,5 +1,6 @@
 // What the REST API (and so the CLI) can see of a running agent: the contract of ../shared/DESIGN.md, as types.
 // The agent runtime implements KrouteView over the speaker, the reconciler and the tunnel manager; tests use fakes.
+import type { RoutePathJson } from '@kroute/bgp';
 
 export type ApiFamily = 'ipv4-unicast' | 'ipv6-unicast';
 export const API_FAMILIES: readonly ApiFamily[] = ['ipv4-unicast', 'ipv6-unicast'];
@@ -32,20 +33,12 @@ export interface NeighborView {
   lastError: string | null;
 }
 
-export interface PathView {
-  best: boolean;
-  nextHop: string;
-  asPath: number[];
-  origin: 'igp' | 'egp' | 'incomplete';
-  localPref: number | null;
-  med: number | null;
-  communities: string[];
-  largeCommunities: string[];
-  /** The peer the path came from, or "local" for an originated path. */
-  peer: string;
-  stale: boolean;
-  ageSeconds: number;
-}
+/**
+ * A path as the speaker serialises it (@kroute/bgp RoutePathJson: best, nextHop, asPath, origin, localPref, med,
+ * communities, largeCommunities, peer — "local" for an originated path —, stale, ageSeconds), with the next hop
+ * always a string in the REST contract.
+ */
+export type PathView = Omit<RoutePathJson, 'nextHop'> & { nextHop: string };
 
 export interface RouteView {
   prefix: string;
